@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+/**
+ * `prelabel`: the one entry point of every prelabel process, and the only module that reads the
+ * environment, creates clients (through services.ts) and installs signal handling.
+ *
+ *   prelabel start                       gateway + every worker as one process tree (+ a private Redis if needed)
+ *   prelabel gateway                     the HTTP gateway alone
+ *   prelabel worker <queue...>           workers for the named queues (scan, writeback, patterns)
+ *   prelabel run --project ID [...]      start a run through the gateway; --wait follows it
+ *   prelabel status [RUN_ID]             one run, or the latest runs
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadClientConfig, loadServiceConfig, type ServiceConfig } from '@prelabel/shared/config/config';
+import { createLogger, type Logger } from '@prelabel/shared/logging/logger';
+import type { RunView } from '@prelabel/shared/runs/run-store';
+import { createShutdown } from '@prelabel/shared/runtime/shutdown';
+import { Presets, SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { createGatewayClient, GatewayError } from './gateway-client.ts';
+import { ensureRedis } from './local-redis.ts';
+import { runGateway, runWorkers, WORKER_QUEUES } from './services.ts';
+
+const env = process.env;
+
+function serviceConfig(): ServiceConfig {
+  return loadServiceConfig(env);
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+async function startAll(config: ServiceConfig, log: Logger) {
+  const redis = await ensureRedis(
+    {
+      url: config.redis.url,
+      autostart: config.redis.autostart,
+      dataDir: config.redis.dataDir,
+      pathVariable: env.PATH ?? '',
+    },
+    log,
+  );
+  const self = fileURLToPath(import.meta.url);
+  const groups = [
+    ['gateway'],
+    ['worker', 'scan', 'writeback'],
+    ['worker', ...WORKER_QUEUES.filter((q) => q !== 'scan' && q !== 'writeback')],
+  ];
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  const launch = (args: string[], restarts = 0) => {
+    const name = args.join(' ');
+    const child = spawn(process.execPath, [...process.execArgv, self, ...args], { stdio: 'inherit', env });
+    children.set(name, child);
+    child.on('exit', (code, signal) => {
+      children.delete(name);
+      if (stopping) return;
+      const delayMs = Math.min(30_000, 500 * 2 ** restarts);
+      log.error({ process: name, code, signal, restartInMs: delayMs }, 'child process exited; restarting');
+      setTimeout(() => launch(args, restarts + 1), delayMs).unref();
+    });
+  };
+  for (const group of groups) launch(group);
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping every prelabel process');
+    await Promise.all(
+      [...children.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    if (redis) {
+      await new Promise<void>((resolve) => {
+        redis.once('exit', () => resolve());
+        redis.kill('SIGTERM');
+      });
+    }
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function printRun(run: RunView) {
+  const skipped = run.skipped ? `, ${run.skipped} skipped` : '';
+  const failed = run.failed ? `, ${run.failed} failed` : '';
+  const error = run.error ? ` — ${run.error}` : '';
+  console.log(
+    `${run.id}  ${run.status.padEnd(9)} project ${run.project} ${run.pipeline} (${run.mode}) ${run.done}/${run.total} done${skipped}${failed}${error}`,
+  );
+}
+
+async function follow(client: ReturnType<typeof createGatewayClient>, id: string, showBar: boolean): Promise<RunView> {
+  const bar = showBar
+    ? new SingleBar(
+        {
+          format: ' {bar} {percentage}% | {value}/{total} tasks | {rate} tasks/s | ETA {eta_formatted} | {status}',
+          stream: process.stderr,
+          hideCursor: true,
+          etaBuffer: 50,
+        },
+        Presets.shades_classic,
+      )
+    : undefined;
+  let started = false;
+  for (;;) {
+    const run = await client.getRun(id);
+    const processed = run.done + run.skipped + run.failed;
+    if (bar && !started) {
+      bar.start(Math.max(run.total, 1), processed, { rate: run.ratePerSec, status: run.status });
+      started = true;
+    }
+    bar?.setTotal(Math.max(run.total, 1));
+    bar?.update(processed, { rate: run.ratePerSec, status: run.status });
+    if (run.status === 'completed' || run.status === 'cancelled' || run.status === 'failed') {
+      bar?.stop();
+      return run;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+const program = new Command('prelabel')
+  .description('Pre-annotate Label Studio projects of any size through Redis queues.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the gateway and every worker as one process tree')
+  .action(async () => {
+    const config = serviceConfig();
+    await startAll(config, createLogger({ level: config.logLevel, name: 'start' }));
+  });
+
+program
+  .command('gateway')
+  .description('run the HTTP gateway (Label Studio ML-backend routes and the runs API)')
+  .action(async () => {
+    const config = serviceConfig();
+    const log = createLogger({ level: config.logLevel, name: 'gateway' });
+    const shutdown = createShutdown(log, config.worker.shutdownTimeoutMs);
+    shutdown.installSignalHandlers();
+    await runGateway(config, log, shutdown);
+  });
+
+program
+  .command('worker')
+  .description(`run workers for the named queues (${WORKER_QUEUES.join(', ')})`)
+  .argument('<queues...>', 'queue names')
+  .option('--concurrency <n>', 'jobs at once per queue in this process', positiveInt)
+  .action(async (queues: string[], options: { concurrency?: number }) => {
+    const config = serviceConfig();
+    const unknown = queues.filter((queue) => !WORKER_QUEUES.includes(queue));
+    if (unknown.length > 0)
+      throw new InvalidArgumentError(`unknown queue ${unknown.join(', ')} (known: ${WORKER_QUEUES.join(', ')})`);
+    const log = createLogger({ level: config.logLevel, name: `worker ${queues.join(',')}` });
+    const shutdown = createShutdown(log, config.worker.shutdownTimeoutMs);
+    shutdown.installSignalHandlers();
+    await runWorkers(config, log, shutdown, queues, options.concurrency ?? config.worker.concurrency);
+  });
+
+program
+  .command('run')
+  .description('pre-label a project: start a run through the gateway (PRELABEL_URL)')
+  .requiredOption('--project <id>', 'Label Studio project id', positiveInt)
+  .option('--pipeline <name>', 'pipeline', 'patterns')
+  .option(
+    '--mode <mode>',
+    'missing: only tasks without a prediction of this version; all: re-predict every task',
+    'missing',
+  )
+  .option('--options <json>', 'pipeline options as JSON', '{}')
+  .option('--wait', 'follow the run with a progress bar; exit 0 only when it completes with no failures')
+  .option('--json', 'print the final run object as JSON')
+  .action(
+    async (options: {
+      project: number;
+      pipeline: string;
+      mode: string;
+      options: string;
+      wait?: boolean;
+      json?: boolean;
+    }) => {
+      const client = createGatewayClient(loadClientConfig(env).gatewayUrl);
+      let pipelineOptions: unknown;
+      try {
+        pipelineOptions = JSON.parse(options.options);
+      } catch (error) {
+        throw new InvalidArgumentError(`--options is not valid JSON: ${(error as Error).message}`);
+      }
+      const created = await client.createRun({
+        project: options.project,
+        pipeline: options.pipeline,
+        mode: options.mode,
+        options: pipelineOptions,
+      });
+      if (!options.wait) {
+        if (options.json) console.log(JSON.stringify(await client.getRun(created.id)));
+        else console.log(created.id);
+        return;
+      }
+      const run = await follow(client, created.id, !options.json && process.stderr.isTTY === true);
+      if (options.json) console.log(JSON.stringify(run));
+      else printRun(run);
+      process.exitCode = run.status === 'completed' && run.failed === 0 ? 0 : 1;
+    },
+  );
+
+program
+  .command('status')
+  .description('show one run, or the latest runs')
+  .argument('[runId]')
+  .option('--json', 'print JSON')
+  .action(async (runId: string | undefined, options: { json?: boolean }) => {
+    const client = createGatewayClient(loadClientConfig(env).gatewayUrl);
+    const runs = runId ? [await client.getRun(runId)] : (await client.listRuns()).runs;
+    if (options.json) console.log(JSON.stringify(runId ? runs[0] : runs));
+    else for (const run of runs) printRun(run);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof GatewayError || error instanceof InvalidArgumentError) {
+    console.error(`prelabel: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(`prelabel: ${(error as Error).message ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+/**
+ * Configuration: every environment variable prelabel reads, parsed once with zod.
+ *
+ * Only a process entry point (apps/cli/src/main.ts) calls these loaders; everything below it gets
+ * the typed result. A missing or invalid value throws {@link ConfigError}, whose message is one
+ * line naming the variable, so the entry point can print it and exit.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Variables of the service processes (gateway, workers, `start`). */
+const ServiceEnv = z.object({
+  /** Base URL of Label Studio as prelabel reaches it. */
+  LABEL_STUDIO_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:8080' }),
+  /** Legacy API token or personal access token (a JWT, exchanged for short-lived access tokens). */
+  LABEL_STUDIO_API_KEY: z.string({ error: 'is required (a legacy token or a personal access token)' }).min(1),
+  /** Timeout of one Label Studio HTTP call. */
+  LABEL_STUDIO_TIMEOUT_MS: positiveInt(30_000),
+  /** Write-back jobs (bulk prediction imports) per second toward this Label Studio instance. */
+  LABEL_STUDIO_WRITES_PER_SEC: positiveInt(20),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key (BullMQ queues, runs, ledgers); use `{prelabel}` on Redis Cluster. */
+  QUEUE_PREFIX: z.string().min(1).default('prelabel'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(9090),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: logLevel,
+  /** Tasks per page when the scan worker lists a project. */
+  SCAN_PAGE_SIZE: positiveInt(500),
+  /** Tasks per pipeline job. */
+  CHUNK_SIZE: positiveInt(250),
+  /** Pipeline chunks a run may have in Redis at once (backpressure on the scan). */
+  MAX_OUTSTANDING_CHUNKS: positiveInt(16),
+  /** Jobs one worker process runs at once, per queue. */
+  WORKER_CONCURRENCY: positiveInt(4),
+  /** How long a stopping process waits for in-flight jobs before it gives them back. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  /** `start` only: run a private redis-server (AOF on, under DATA_DIR) when nothing answers at REDIS_URL. */
+  REDIS_AUTOSTART: z.enum(['auto', 'never']).default('auto'),
+  /** `start` only: folder of the private Redis's data. */
+  DATA_DIR: z.string().min(1).default('.data'),
+});
+
+/** Variables of the client commands (`run`, `status`), which only talk to a gateway. */
+const ClientEnv = z.object({
+  /** The gateway the CLI talks to. */
+  PRELABEL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:9090'),
+  LOG_LEVEL: logLevel,
+});
+
+export interface ServiceConfig {
+  labelStudio: { url: string; apiKey: string; timeoutMs: number; writesPerSec: number };
+  redis: { url: string; prefix: string; autostart: boolean; dataDir: string };
+  gateway: { port: number; host: string };
+  scan: { pageSize: number; chunkSize: number; maxOutstandingChunks: number };
+  worker: { concurrency: number; shutdownTimeoutMs: number };
+  logLevel: string;
+}
+
+export interface ClientConfig {
+  gatewayUrl: string;
+  logLevel: string;
+}
+
+function parse<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const variable = String(issue.path[0] ?? 'environment');
+  const reason = issue.code === 'invalid_type' && cleaned[variable] === undefined ? 'is required' : issue.message;
+  throw new ConfigError(`invalid configuration: ${variable} ${reason}`);
+}
+
+export function loadServiceConfig(env: Record<string, string | undefined>): ServiceConfig {
+  const e = parse(ServiceEnv, env);
+  return {
+    labelStudio: {
+      url: e.LABEL_STUDIO_URL.replace(/\/+$/, ''),
+      apiKey: e.LABEL_STUDIO_API_KEY,
+      timeoutMs: e.LABEL_STUDIO_TIMEOUT_MS,
+      writesPerSec: e.LABEL_STUDIO_WRITES_PER_SEC,
+    },
+    redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX, autostart: e.REDIS_AUTOSTART === 'auto', dataDir: e.DATA_DIR },
+    gateway: { port: e.PORT, host: e.HOST },
+    scan: { pageSize: e.SCAN_PAGE_SIZE, chunkSize: e.CHUNK_SIZE, maxOutstandingChunks: e.MAX_OUTSTANDING_CHUNKS },
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export function loadClientConfig(env: Record<string, string | undefined>): ClientConfig {
+  const e = parse(ClientEnv, env);
+  return { gatewayUrl: e.PRELABEL_URL.replace(/\/+$/, ''), logLevel: e.LOG_LEVEL };
+}

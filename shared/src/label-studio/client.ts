@@ -1,0 +1,333 @@
+/**
+ * The Label Studio REST client, grouped by resource like LS's own SDK
+ * (`labelStudio.projects.get`, `labelStudio.tasks.pages`, `labelStudio.predictions.create`).
+ *
+ * Auth (docs/label-studio-protocol.md §4.1): a key that decodes as a JWT is a personal access token
+ * (a refresh token) and is exchanged at `/api/token/refresh/` for a `Bearer` access token, cached
+ * and refreshed 30 s before its `exp` and once on a 401; any other key is a legacy `Token`.
+ * Every call has a timeout and takes an `AbortSignal`. Failures are thrown as {@link LabelStudioError}
+ * (see errors.ts for the classification). The client never calls `GET /api/tasks/{id}`: on a task
+ * without predictions that makes LS call the ML backend (us) synchronously.
+ */
+import { canonicalJson } from '../pipelines/pipeline.ts';
+import { classifyStatus, describeBody, explainStatus, LabelStudioError, parseRetryAfterMs } from './errors.ts';
+import type { LabelStudioPrediction, LabelStudioProject, LabelStudioRegion, LabelStudioTask } from './types.ts';
+
+export interface LabelStudioClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** @defaultValue 30 000 */
+  timeoutMs?: number;
+  /** Refresh an access token this long before its `exp`. @defaultValue 30 000 */
+  refreshMarginMs?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+export interface PredictionImportItem {
+  task: number;
+  result: LabelStudioRegion[];
+  score?: number | null;
+  model_version: string;
+}
+
+export interface ImportOutcome {
+  /** LS's `created` count. */
+  created: number;
+  /** Items LS answered 201 for but did not store (it drops items failing validation silently). */
+  dropped: PredictionImportItem[];
+}
+
+export interface TaskPage {
+  tasks: LabelStudioTask[];
+  /** LS's count of tasks matching the filter. */
+  total: number;
+}
+
+interface JwtClaims {
+  exp?: number;
+  token_type?: string;
+}
+
+function decodeJwt(token: string): JwtClaims | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: unknown };
+    if (typeof header.alg !== 'string') return undefined;
+    return JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as JwtClaims;
+  } catch {
+    return undefined;
+  }
+}
+
+const idFilter = (operator: string, value: number) => ({
+  filter: 'filter:tasks:id',
+  operator,
+  type: 'Number',
+  value,
+});
+
+export type LabelStudioClient = ReturnType<typeof createLabelStudioClient>;
+
+export function createLabelStudioClient(options: LabelStudioClientOptions) {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const refreshMarginMs = options.refreshMarginMs ?? 30_000;
+  const patClaims = decodeJwt(options.apiKey);
+  let access: { header: string; expiresAtMs: number } | undefined;
+  let refreshing: Promise<string> | undefined;
+
+  async function exchangePat(signal: AbortSignal | undefined): Promise<string> {
+    const path = '/api/token/refresh/';
+    const response = await send('POST', path, { refresh: options.apiKey }, undefined, signal);
+    const text = await response.text();
+    if (!response.ok) {
+      throw new LabelStudioError({
+        message: `POST ${path}: ${explainStatus(response.status)} while exchanging the personal access token`,
+        kind: classifyStatus(response.status),
+        status: response.status,
+        method: 'POST',
+        path,
+        ...(response.status === 429 ? { retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')) } : {}),
+      });
+    }
+    const token = (JSON.parse(text) as { access?: unknown }).access;
+    if (typeof token !== 'string') {
+      throw new LabelStudioError({
+        message: `POST ${path}: the answer holds no access token`,
+        kind: 'permanent',
+        status: response.status,
+        method: 'POST',
+        path,
+      });
+    }
+    const exp = decodeJwt(token)?.exp;
+    // An access token without exp is re-exchanged every 4 minutes (LS's default lifetime is 5).
+    const expiresAtMs = exp === undefined ? Date.now() + 240_000 : exp * 1000;
+    access = { header: `Bearer ${token}`, expiresAtMs };
+    return access.header;
+  }
+
+  async function authHeader(signal: AbortSignal | undefined, forceRefresh = false): Promise<string> {
+    if (patClaims === undefined) return `Token ${options.apiKey}`;
+    if (patClaims.exp !== undefined && patClaims.exp * 1000 < Date.now()) {
+      throw new LabelStudioError({
+        message: 'LABEL_STUDIO_API_KEY is a personal access token that has expired: create a new one in Label Studio',
+        kind: 'permanent',
+        status: 401,
+        method: 'POST',
+        path: '/api/token/refresh/',
+      });
+    }
+    if (!forceRefresh && access && access.expiresAtMs - refreshMarginMs > Date.now()) return access.header;
+    refreshing ??= exchangePat(signal).finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  async function send(
+    method: string,
+    path: string,
+    body: unknown,
+    authorization: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (authorization) headers.authorization = authorization;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await fetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      const pathOnly = path.split('?')[0]!;
+      if (signal?.aborted) throw signal.reason ?? error;
+      const reason = timeout.aborted ? `timed out after ${timeoutMs} ms` : 'unreachable';
+      throw new LabelStudioError({
+        message: `${method} ${pathOnly}: Label Studio at ${baseUrl} is ${reason} (${(error as Error).cause ?? (error as Error).message})`,
+        kind: 'retryable',
+        status: 0,
+        method,
+        path: pathOnly,
+        cause: error,
+      });
+    }
+  }
+
+  async function request<T>(
+    method: string,
+    path: string,
+    init: { body?: unknown; signal?: AbortSignal | undefined; allowNotFound?: boolean } = {},
+  ): Promise<T | undefined> {
+    let response = await send(method, path, init.body, await authHeader(init.signal), init.signal);
+    if (response.status === 401 && patClaims !== undefined) {
+      // The access token may have been revoked or outlived its exp on LS's clock: exchange once more.
+      await response.body?.cancel();
+      response = await send(method, path, init.body, await authHeader(init.signal, true), init.signal);
+    }
+    if (response.status === 204) return undefined;
+    const text = await response.text();
+    if (response.ok) return (text === '' ? undefined : JSON.parse(text)) as T;
+    if (response.status === 404 && init.allowNotFound) return undefined;
+    const pathOnly = path.split('?')[0]!;
+    const retryAfterMs = response.status === 429 ? parseRetryAfterMs(response.headers.get('retry-after')) : undefined;
+    const detail = describeBody(text);
+    throw new LabelStudioError({
+      message: `${method} ${pathOnly}: ${explainStatus(response.status)}${detail ? `: ${detail}` : ''}`,
+      kind: classifyStatus(response.status),
+      status: response.status,
+      method,
+      path: pathOnly,
+      ...(retryAfterMs === undefined ? (response.status === 429 ? { retryAfterMs: 1000 } : {}) : { retryAfterMs }),
+    });
+  }
+
+  function tasksQuery(params: {
+    project: number;
+    pageSize: number;
+    page?: number;
+    fields?: 'all' | 'task_only';
+    filters: ReturnType<typeof idFilter>[];
+  }): string {
+    const query = {
+      filters: { conjunction: 'and', items: params.filters },
+      ordering: ['tasks:id'],
+    };
+    const search = new URLSearchParams({
+      project: String(params.project),
+      page: String(params.page ?? 1),
+      page_size: String(params.pageSize),
+      fields: params.fields ?? 'all',
+      query: JSON.stringify(query),
+    });
+    return `/api/tasks/?${search}`;
+  }
+
+  const projects = {
+    get: (id: number, call: CallOptions = {}) =>
+      request<LabelStudioProject>('GET', `/api/projects/${id}/`, {
+        signal: call.signal,
+      }) as Promise<LabelStudioProject>,
+    /** Like `get`, but undefined when the project does not exist. */
+    find: (id: number, call: CallOptions = {}) =>
+      request<LabelStudioProject>('GET', `/api/projects/${id}/`, { signal: call.signal, allowNotFound: true }),
+    patch: (id: number, body: Partial<LabelStudioProject>, call: CallOptions = {}) =>
+      request<LabelStudioProject>('PATCH', `/api/projects/${id}/`, {
+        body,
+        signal: call.signal,
+      }) as Promise<LabelStudioProject>,
+    /**
+     * `POST /api/projects/{id}/import/predictions`. LS answers 201 `{"created": n}` and silently drops
+     * items that fail its validation, so when `created` falls short the tasks are listed again and
+     * every item without a matching stored prediction (same task, version and result, and not one of
+     * `existingIds`) is reported as dropped.
+     */
+    importPredictions: async (
+      id: number,
+      items: PredictionImportItem[],
+      call: CallOptions & { existingIds?: ReadonlySet<number> } = {},
+    ): Promise<ImportOutcome> => {
+      if (items.length === 0) return { created: 0, dropped: [] };
+      const answer = await request<{ created?: unknown }>('POST', `/api/projects/${id}/import/predictions`, {
+        body: items,
+        signal: call.signal,
+      });
+      const created = typeof answer?.created === 'number' ? answer.created : 0;
+      if (created >= items.length) return { created, dropped: [] };
+      const stored = await tasks.listByIds(
+        id,
+        items.map((item) => item.task),
+        call,
+      );
+      const storedKeys = new Set<string>();
+      for (const task of stored) {
+        for (const prediction of task.predictions ?? []) {
+          if (call.existingIds?.has(prediction.id)) continue;
+          storedKeys.add(`${task.id}\u0000${prediction.model_version}\u0000${canonicalJson(prediction.result)}`);
+        }
+      }
+      const dropped = items.filter(
+        (item) => !storedKeys.has(`${item.task}\u0000${item.model_version}\u0000${canonicalJson(item.result)}`),
+      );
+      return { created, dropped };
+    },
+  };
+
+  const tasks = {
+    /**
+     * Pages a project's tasks in id order with a stable cursor (`tasks:id > last id`, always page 1),
+     * so tasks added or deleted meanwhile never shift a page. Starts after `afterId` (exclusive).
+     */
+    pages: async function* (
+      params: { project: number; pageSize: number; afterId?: number; fields?: 'all' | 'task_only' },
+      call: CallOptions = {},
+    ): AsyncGenerator<TaskPage> {
+      let afterId = params.afterId ?? 0;
+      for (;;) {
+        const path = tasksQuery({ ...params, filters: [idFilter('greater', afterId)] });
+        const page = await request<TaskPage>('GET', path, { signal: call.signal, allowNotFound: true });
+        const list = page?.tasks ?? [];
+        if (list.length === 0) return;
+        yield { tasks: list, total: page?.total ?? list.length };
+        if (list.length < params.pageSize) return;
+        afterId = list[list.length - 1]!.id;
+      }
+    },
+    /** The tasks with these ids that still exist, with their predictions (`fields=all`). */
+    listByIds: async (project: number, ids: readonly number[], call: CallOptions = {}): Promise<LabelStudioTask[]> => {
+      if (ids.length === 0) return [];
+      const wanted = new Set(ids);
+      let min = Number.POSITIVE_INFINITY;
+      let max = 0;
+      for (const taskId of ids) {
+        if (taskId < min) min = taskId;
+        if (taskId > max) max = taskId;
+      }
+      const found: LabelStudioTask[] = [];
+      const pageSize = Math.min(1000, Math.max(100, ids.length));
+      let afterId = min - 1;
+      for (;;) {
+        const path = tasksQuery({
+          project,
+          pageSize,
+          filters: [idFilter('greater', afterId), idFilter('less_or_equal', max)],
+        });
+        const page = await request<TaskPage>('GET', path, { signal: call.signal, allowNotFound: true });
+        const list = page?.tasks ?? [];
+        for (const task of list) if (wanted.has(task.id)) found.push(task);
+        if (list.length < pageSize) return found;
+        afterId = list[list.length - 1]!.id;
+      }
+    },
+  };
+
+  const predictions = {
+    create: (body: PredictionImportItem, call: CallOptions = {}) =>
+      request<LabelStudioPrediction>('POST', '/api/predictions/', {
+        body,
+        signal: call.signal,
+      }) as Promise<LabelStudioPrediction>,
+    list: async (params: { task?: number; project?: number }, call: CallOptions = {}) => {
+      const search = new URLSearchParams();
+      if (params.task !== undefined) search.set('task', String(params.task));
+      if (params.project !== undefined) search.set('project', String(params.project));
+      return (
+        (await request<LabelStudioPrediction[]>('GET', `/api/predictions/?${search}`, { signal: call.signal })) ?? []
+      );
+    },
+    /** Deletes one prediction; a prediction that is already gone counts as deleted. */
+    delete: async (id: number, call: CallOptions = {}) => {
+      await request('DELETE', `/api/predictions/${id}/`, { signal: call.signal, allowNotFound: true });
+    },
+  };
+
+  return { baseUrl, projects, tasks, predictions };
+}

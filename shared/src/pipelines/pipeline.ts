@@ -1,0 +1,66 @@
+/**
+ * The pipeline plug-in contract: what a worker pool runs on a chunk of tasks.
+ *
+ * A pipeline is a name, a version and an options schema. `prepare` binds it to one project's label
+ * config and one options object (once per run, cached by the worker); the prepared pipeline then
+ * predicts chunks of tasks. Every task of a chunk gets exactly one outcome: a prediction (possibly
+ * with an empty `result`, meaning "looked, found nothing") or a readable per-task error.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { LabelStudioRegion, ParsedLabelConfig } from '../label-studio/types.ts';
+
+/** A task as a pipeline sees it: its id and its raw `data` (not URI-resolved). */
+export interface PipelineTask {
+  id: number;
+  data: Record<string, unknown>;
+}
+
+export type PipelineOutcome =
+  | { task: number; result: LabelStudioRegion[]; score: number | null }
+  | { task: number; error: string };
+
+export interface PreparedPipeline {
+  predict(tasks: readonly PipelineTask[], signal: AbortSignal): Promise<PipelineOutcome[]>;
+}
+
+/**
+ * Raised by `prepare` when the label config or the options cannot serve this pipeline.
+ * The message is shown to the user as the run's error, so it must say what to change.
+ */
+export class PipelineConfigError extends Error {
+  override name = 'PipelineConfigError';
+}
+
+export interface Pipeline<Options = unknown> {
+  /** Stable name, also the BullMQ queue the pipeline's chunks go to. */
+  name: string;
+  /** Bumped whenever the same options can produce different predictions. */
+  version: string;
+  optionsSchema: z.ZodType<Options>;
+  /** Validates the options against the project's config; throws {@link PipelineConfigError}. */
+  prepare(labelConfig: ParsedLabelConfig, options: Options): PreparedPipeline;
+}
+
+/** JSON with object keys sorted, so equal options hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The `model_version` written on every prediction of a pipeline with given options:
+ * `<name>-v<version>-<8 hex of sha256(canonical options)>`. Different options are different
+ * models to LS (which skips tasks holding a prediction of the current version), the same options
+ * always give the same string.
+ */
+export function buildModelVersion(pipeline: Pick<Pipeline, 'name' | 'version'>, options: unknown): string {
+  const digest = createHash('sha256').update(canonicalJson(options)).digest('hex').slice(0, 8);
+  return `${pipeline.name}-v${pipeline.version}-${digest}`;
+}

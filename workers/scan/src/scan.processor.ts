@@ -1,0 +1,171 @@
+/**
+ * scan: turns a run into pipeline chunks.
+ *
+ * Input: `{runId}` (or `{runId, taskIds}` to retry a run's failed tasks). On a queued run it reads
+ * the project (404 → the run fails "project not found"), checks the pipeline can serve its label
+ * config (else the run fails with the pipeline's reason) and starts the run. Then it pages the
+ * project's tasks after the run's cursor (stable id order), skips tasks that already hold a
+ * prediction of the run's model_version (`missing` mode), cuts the rest into chunks on the
+ * pipeline's queue and commits the cursor with the counters in one atomic step, so a crash resumes
+ * at the last committed page and a re-read page re-enqueues the same deterministic job ids.
+ * Backpressure: while the run has `chunkSize × maxOutstandingChunks` tasks queued but not written,
+ * the job defers itself (no attempt used); a paused run defers too. LS errors: 429 waits, network
+ * and 5xx retry with backoff, 401/403/404 fail the run at once with a readable reason.
+ */
+
+import type { LabelStudioClient } from '@prelabel/shared/label-studio/client';
+import { LabelStudioError } from '@prelabel/shared/label-studio/errors';
+import { parseLabelConfig } from '@prelabel/shared/label-studio/label-config';
+import { hasPredictionOf } from '@prelabel/shared/label-studio/tasks';
+import type { Pipeline } from '@prelabel/shared/pipelines/pipeline';
+import type { ChunkJobPayload, ScanJobPayload } from '@prelabel/shared/queues/queues';
+import { isTerminal, type RunRecord, type RunStore } from '@prelabel/shared/runs/run-store';
+import { type Deferral, defer, describeError } from '@prelabel/shared/runtime/failures';
+import type { ProcessorContext } from '@prelabel/shared/runtime/worker';
+
+export interface ScanDeps {
+  labelStudio: LabelStudioClient;
+  runs: RunStore;
+  pipelines: ReadonlyMap<string, Pipeline>;
+  enqueueChunk(run: RunRecord, payload: ChunkJobPayload): Promise<void>;
+  pageSize: number;
+  chunkSize: number;
+  maxOutstandingChunks: number;
+  /** How long a deferred scan waits before it looks again. @defaultValue 250 */
+  deferMs?: number;
+}
+
+export interface ScanResult {
+  scanned: number;
+  queued: number;
+  skipped: number;
+}
+
+const nothing: ScanResult = { scanned: 0, queued: 0, skipped: 0 };
+
+export function toChunks<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** A reason for the run's error line when LS refuses outright. */
+function projectError(run: RunRecord, error: unknown): string | undefined {
+  if (!(error instanceof LabelStudioError) || error.kind !== 'permanent') return undefined;
+  if (error.status === 404) return `project ${run.project} not found in Label Studio`;
+  return `cannot read project ${run.project}: ${error.message}`;
+}
+
+export async function scanRun(
+  payload: ScanJobPayload,
+  deps: ScanDeps,
+  context: ProcessorContext,
+): Promise<ScanResult | Deferral> {
+  const deferMs = deps.deferMs ?? 250;
+  let run = await deps.runs.get(payload.runId);
+  if (!run || isTerminal(run.status)) return nothing;
+  if (run.status === 'paused') return defer(1000, 'run paused');
+  const pipeline = deps.pipelines.get(run.pipeline);
+  if (!pipeline) {
+    await deps.runs.fail(run.id, `no worker pipeline named "${run.pipeline}" is installed`);
+    return nothing;
+  }
+
+  if (run.status === 'queued') {
+    let labelConfig: string;
+    try {
+      labelConfig = (await deps.labelStudio.projects.get(run.project, { signal: context.signal })).label_config;
+    } catch (error) {
+      const reason = projectError(run, error);
+      if (reason === undefined) throw error;
+      await deps.runs.fail(run.id, reason);
+      return nothing;
+    }
+    try {
+      pipeline.prepare(parseLabelConfig(labelConfig), pipeline.optionsSchema.parse(run.options));
+    } catch (error) {
+      await deps.runs.fail(run.id, `project ${run.project}: ${describeError(error)}`);
+      return nothing;
+    }
+    await deps.runs.start(run.id, labelConfig);
+    run = (await deps.runs.get(run.id))!;
+    context.log.info({ runId: run.id, project: run.project, modelVersion: run.modelVersion }, 'run started');
+  }
+
+  if (payload.taskIds) return retryTasks(run, payload.taskIds, deps, context);
+
+  const maxOutstanding = deps.chunkSize * deps.maxOutstandingChunks;
+  const totals = { ...nothing };
+  for (;;) {
+    context.signal.throwIfAborted();
+    if (run.status === 'paused') return defer(1000, 'run paused');
+    if (run.status !== 'running' || run.scanFinished) return totals;
+    if (run.queued - run.done - run.writeSkipped - run.failed >= maxOutstanding) return defer(deferMs, 'backpressure');
+
+    const pages = deps.labelStudio.tasks.pages(
+      { project: run.project, pageSize: deps.pageSize, afterId: run.cursor },
+      { signal: context.signal },
+    );
+    const first = await pages.next();
+    await pages.return(undefined);
+    const page = first.done ? { tasks: [], total: 0 } : first.value;
+    const tasks = page.tasks;
+    const todo = run.mode === 'all' ? tasks : tasks.filter((task) => !hasPredictionOf(task, run!.modelVersion));
+    for (const chunk of toChunks(todo, deps.chunkSize)) {
+      await deps.enqueueChunk(run, {
+        runId: run.id,
+        project: run.project,
+        pipeline: run.pipeline,
+        modelVersion: run.modelVersion,
+        tasks: chunk.map((task) => ({ id: task.id, data: task.data })),
+      });
+    }
+    const finished = tasks.length < deps.pageSize;
+    const committed = await deps.runs.commitScanPage(run.id, {
+      expectedCursor: run.cursor,
+      newCursor: tasks.length > 0 ? tasks[tasks.length - 1]!.id : run.cursor,
+      scanned: tasks.length,
+      queued: todo.length,
+      skipped: tasks.length - todo.length,
+      // LS counts the tasks after the cursor; the run's total is what came before plus that.
+      ...(run.cursor === 0 && tasks.length > 0 ? { total: page.total } : {}),
+      finished,
+    });
+    if (committed) {
+      totals.scanned += tasks.length;
+      totals.queued += todo.length;
+      totals.skipped += tasks.length - todo.length;
+    }
+    run = (await deps.runs.get(run.id))!;
+  }
+}
+
+/** Re-enqueues a run's failed tasks (fetched again by id; never `GET /api/tasks/{id}`). */
+async function retryTasks(
+  run: RunRecord,
+  taskIds: readonly number[],
+  deps: ScanDeps,
+  context: ProcessorContext,
+): Promise<ScanResult> {
+  const found = await deps.labelStudio.tasks.listByIds(run.project, taskIds, { signal: context.signal });
+  const foundIds = new Set(found.map((task) => task.id));
+  const gone = taskIds.filter((id) => !foundIds.has(id));
+  const skipped = run.mode === 'all' ? [] : found.filter((task) => hasPredictionOf(task, run.modelVersion));
+  const skippedIds = new Set(skipped.map((task) => task.id));
+  const todo = found.filter((task) => !skippedIds.has(task.id));
+  for (const chunk of toChunks(todo, deps.chunkSize)) {
+    await deps.enqueueChunk(run, {
+      runId: run.id,
+      project: run.project,
+      pipeline: run.pipeline,
+      modelVersion: run.modelVersion,
+      tasks: chunk.map((task) => ({ id: task.id, data: task.data })),
+    });
+  }
+  await deps.runs.commitTasks(run, {
+    done: [],
+    skipped: [...skippedIds],
+    failed: gone.map((task) => ({ task, reason: 'the task no longer exists in Label Studio' })),
+  });
+  return { scanned: taskIds.length, queued: todo.length, skipped: skipped.length };
+}
