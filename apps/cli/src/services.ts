@@ -120,7 +120,13 @@ export async function runWorkers(
   concurrency: number,
 ) {
   const core = createCore(config, log, `prelabel-worker-${queueNames.join('-')}`);
-  const base = { connection: core.redis, prefix: config.redis.prefix, concurrency, log };
+  const base = {
+    connection: core.redis,
+    prefix: config.redis.prefix,
+    concurrency,
+    log,
+    lockDurationMs: config.worker.lockMs,
+  };
   const workers: Worker[] = [];
   for (const name of queueNames) {
     if (name === 'scan') {

@@ -41,6 +41,8 @@ const ServiceEnv = z.object({
   MAX_OUTSTANDING_CHUNKS: positiveInt(16),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: positiveInt(4),
+  /** How long a worker holds a job's lock; a crashed worker's jobs are taken over after about this long. */
+  JOB_LOCK_MS: positiveInt(30_000),
   /** How long a stopping process waits for in-flight jobs before it gives them back. */
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   /** `start` only: run a private redis-server (AOF on, under DATA_DIR) when nothing answers at REDIS_URL. */
@@ -61,7 +63,7 @@ export interface ServiceConfig {
   redis: { url: string; prefix: string; autostart: boolean; dataDir: string };
   gateway: { port: number; host: string };
   scan: { pageSize: number; chunkSize: number; maxOutstandingChunks: number };
-  worker: { concurrency: number; shutdownTimeoutMs: number };
+  worker: { concurrency: number; shutdownTimeoutMs: number; lockMs: number };
   logLevel: string;
 }
 
@@ -93,7 +95,7 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX, autostart: e.REDIS_AUTOSTART === 'auto', dataDir: e.DATA_DIR },
     gateway: { port: e.PORT, host: e.HOST },
     scan: { pageSize: e.SCAN_PAGE_SIZE, chunkSize: e.CHUNK_SIZE, maxOutstandingChunks: e.MAX_OUTSTANDING_CHUNKS },
-    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, lockMs: e.JOB_LOCK_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -8,5 +8,5 @@ import type { LabelStudioTask } from './types.ts';
  */
 export function hasPredictionOf(task: LabelStudioTask, modelVersion: string): boolean {
   if (task.predictions !== undefined) return task.predictions.some((p) => p.model_version === modelVersion);
-  return (task.predictions_model_versions ?? []).includes(modelVersion);
+  return (task.predictions_model_versions ?? '').split(',').some((version) => version.trim() === modelVersion);
 }

@@ -76,7 +76,8 @@ export interface LabelStudioTask {
   project?: number;
   total_predictions?: number;
   predictions?: LabelStudioPrediction[];
-  predictions_model_versions?: string[];
+  /** Data Manager column: the versions of the task's predictions, comma-joined (`"v1, v2"`, `""` when none). */
+  predictions_model_versions?: string;
   [key: string]: unknown;
 }
 

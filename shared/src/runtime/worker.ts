@@ -84,6 +84,7 @@ export function startWorker<PS extends z.ZodType, RS extends z.ZodType>(
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
       ...(options.limiter ? { limiter: { max: options.limiter.max, duration: options.limiter.durationMs } } : {}),
     },
   );

@@ -1,0 +1,194 @@
+/**
+ * `/__admin/...` JSON routes of the LS test server (no auth), one per in-process control of
+ * `LabelStudioTestServer`, so a test or benchmark in another process can seed, inspect and break it:
+ *
+ *   POST   /__admin/reset                                  → 204
+ *   POST   /__admin/projects             NewProject        → 201 project (LS shape)
+ *   GET    /__admin/projects/:id                           → project
+ *   PATCH  /__admin/projects/:id         ProjectOverrides  → project (no LS validation)
+ *   POST   /__admin/projects/:id/tasks   TaskSeed          → 201 {created, first_id, last_id}
+ *   GET    /__admin/projects/:id/predictions[?result=1]    → [{id, task, model_version, score, regions, result?}]
+ *   GET    /__admin/projects/:id/duplicates?model_version= → {model_version, tasks_with_duplicates}
+ *   GET    /__admin/tasks/:id                              → task as GET /api/tasks/{id}/ (no trap counted)
+ *   GET    /__admin/counters  |  DELETE /__admin/counters  → counters | 204
+ *   GET    /__admin/faults    |  POST /__admin/faults {rate429?, rate500Before?, rate500After?,
+ *          retryAfterS?, faultReads?, latencyMs?, down?, seed?}  |  DELETE /__admin/faults
+ *   POST   /__admin/faults/next          [{kind, route?, retryAfterS?}] or {faults: [...]} → 204
+ *   GET    /__admin/auth      |  POST /__admin/auth {legacyTokensEnabled?, apiTokensEnabled?, accessTokenTtlMs?}
+ *          → {legacy_token, personal_access_token, ...settings}
+ */
+import { z } from 'zod';
+import { ApiError, type Reply, type RequestContext, Router } from './http.ts';
+import { LabelConfigError } from './label-config.ts';
+import type { LabelStudioTestServer } from './ls-test-server.ts';
+
+type AdminHandler = (ctx: RequestContext) => Reply;
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+const newProject = z.object({
+  title: z.string().optional(),
+  description: z.string().optional(),
+  label_config: z.string(),
+  model_version: z.string().nullable().optional(),
+  show_collab_predictions: z.boolean().optional(),
+  evaluate_predictions_automatically: z.boolean().optional(),
+});
+
+const projectOverrides = newProject.omit({ description: true }).partial();
+
+const newTask = z.object({
+  data: jsonObject,
+  meta: jsonObject.optional(),
+  predictions: z
+    .array(
+      z.object({
+        result: z.array(z.unknown()),
+        score: z.number().nullable().optional(),
+        model_version: z.string().optional(),
+      }),
+    )
+    .optional(),
+  annotations: z
+    .array(
+      z.object({
+        result: z.array(z.unknown()),
+        was_cancelled: z.boolean().optional(),
+        ground_truth: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+});
+
+const taskSeed = z
+  .object({
+    tasks: z.array(newTask).optional(),
+    count: z.number().int().min(0).optional(),
+    texts: z.array(z.string()).optional(),
+    textTemplate: z.string().optional(),
+    dataKey: z.string().optional(),
+    data: jsonObject.optional(),
+  })
+  .refine((seed) => seed.tasks !== undefined || seed.count !== undefined, 'give either tasks or count');
+
+const faultSettings = z
+  .object({
+    rate429: z.number().min(0).max(1),
+    rate500Before: z.number().min(0).max(1),
+    rate500After: z.number().min(0).max(1),
+    retryAfterS: z.number().int().min(0),
+    faultReads: z.boolean(),
+    latencyMs: z.number().min(0),
+    down: z.boolean(),
+    seed: z.number().int(),
+  })
+  .partial();
+
+const queuedFault = z.object({
+  kind: z.enum(['429', '500-before', '500-after']),
+  route: z.string().optional(),
+  retryAfterS: z.number().int().min(0).optional(),
+});
+const queuedFaults = z.union([z.array(queuedFault), z.object({ faults: z.array(queuedFault) })]);
+
+const authPatch = z
+  .object({ legacyTokensEnabled: z.boolean(), apiTokensEnabled: z.boolean(), accessTokenTtlMs: z.number().min(1) })
+  .partial();
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw ApiError.validation({ body: z.flattenError(parsed.error as z.ZodError<unknown>) });
+  return parsed.data;
+}
+
+/** A label config that is not XML is the caller's mistake: 400, not 500. */
+function withConfig<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof LabelConfigError) throw ApiError.validation({ label_config: [error.message] });
+    throw error;
+  }
+}
+
+export function createAdminRouter(server: LabelStudioTestServer): Router<AdminHandler> {
+  const ok = (body: unknown, status = 200): Reply => ({ status, body });
+  const noContent: Reply = { status: 204 };
+  const projectId = (ids: number[]): number => {
+    const id = ids[0]!;
+    if (server.getProject(id) === undefined) throw ApiError.notFound();
+    return id;
+  };
+  const authView = () => ({
+    legacy_token: server.legacyToken,
+    personal_access_token: server.personalAccessToken,
+    ...server.authSettings(),
+  });
+
+  return new Router<AdminHandler>()
+    .add('POST', '/__admin/reset', 'reset', () => {
+      server.reset();
+      return noContent;
+    })
+    .add('POST', '/__admin/projects', 'projects.create', ({ body }) =>
+      ok(
+        withConfig(() => server.createProject(parse(newProject, body))),
+        201,
+      ),
+    )
+    .add('GET', '/__admin/projects/:id', 'projects.get', ({ ids }) => ok(server.getProject(projectId(ids))))
+    .add('PATCH', '/__admin/projects/:id', 'projects.patch', ({ ids, body }) =>
+      ok(withConfig(() => server.updateProject(projectId(ids), parse(projectOverrides, body)))),
+    )
+    .add('POST', '/__admin/projects/:id/tasks', 'tasks.create', ({ ids, body }) => {
+      const seeded = server.createTasks(projectId(ids), parse(taskSeed, body));
+      return ok({ created: seeded.created, first_id: seeded.firstId, last_id: seeded.lastId }, 201);
+    })
+    .add('GET', '/__admin/projects/:id/predictions', 'predictions.list', ({ ids, query }) => {
+      const withResult = query.get('result') === '1' || query.get('result') === 'true';
+      return ok(
+        server.predictionsOf(projectId(ids)).map((p) => ({
+          id: p.id,
+          task: p.task,
+          model_version: p.model_version,
+          score: p.score,
+          regions: p.result.length,
+          ...(withResult ? { result: p.result } : {}),
+        })),
+      );
+    })
+    .add('GET', '/__admin/projects/:id/duplicates', 'duplicates', ({ ids, query }) => {
+      const modelVersion = query.get('model_version');
+      if (modelVersion === null) throw ApiError.validation({ model_version: ['This query parameter is required.'] });
+      return ok({
+        model_version: modelVersion,
+        tasks_with_duplicates: server.duplicates(projectId(ids), modelVersion),
+      });
+    })
+    .add('GET', '/__admin/tasks/:id', 'tasks.get', ({ ids }) => {
+      const task = server.getTask(ids[0]!);
+      if (task === undefined) throw ApiError.notFound();
+      return ok(task);
+    })
+    .add('GET', '/__admin/counters', 'counters.get', () => ok(server.counters()))
+    .add('DELETE', '/__admin/counters', 'counters.reset', () => {
+      server.resetCounters();
+      return noContent;
+    })
+    .add('GET', '/__admin/faults', 'faults.get', () => ok(server.faults()))
+    .add('POST', '/__admin/faults', 'faults.set', ({ body }) => ok(server.setFaults(parse(faultSettings, body))))
+    .add('DELETE', '/__admin/faults', 'faults.clear', () => {
+      server.clearFaults();
+      return noContent;
+    })
+    .add('POST', '/__admin/faults/next', 'faults.next', ({ body }) => {
+      const parsed = parse(queuedFaults, body);
+      server.failNext(Array.isArray(parsed) ? parsed : parsed.faults);
+      return noContent;
+    })
+    .add('GET', '/__admin/auth', 'auth.get', () => ok(authView()))
+    .add('POST', '/__admin/auth', 'auth.set', ({ body }) => {
+      server.setAuth(parse(authPatch, body));
+      return ok(authView());
+    });
+}
