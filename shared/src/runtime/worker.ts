@@ -85,9 +85,22 @@ export function startWorker<PS extends z.ZodType, RS extends z.ZodType>(
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
+      // A job survives a few worker crashes (kill -9, OOM) before it counts as failed.
+      maxStalledCount: 3,
       ...(options.limiter ? { limiter: { max: options.limiter.max, duration: options.limiter.durationMs } } : {}),
     },
   );
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+  // A job whose worker died too often fails inside BullMQ's stalled-job check, never reaching the
+  // processor above: record its final failure here too (onFinalFailure is idempotent).
+  worker.on('failed', (job, error) => {
+    if (!job || !/stalled more than allowable limit/.test(error.message)) return;
+    const parsed = contract.payload.safeParse(job.data);
+    if (parsed.success) {
+      options
+        .onFinalFailure?.(parsed.data, "the job's worker stopped repeatedly while running it")
+        .catch((failure) => log.error({ err: failure, jobId: job.id }, 'could not record a stalled job as failed'));
+    }
+  });
   return worker;
 }
