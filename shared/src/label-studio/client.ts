@@ -63,6 +63,26 @@ function decodeJwt(token: string): JwtClaims | undefined {
   }
 }
 
+/** `promise`'s outcome, or `signal`'s reason as soon as it aborts (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Whether a page filtered on `tasks:id > cursor` was the last one. LS's `total` counts every task
+ * matching the filter, so the page is last when it holds them all; a short page alone proves
+ * nothing, because LS may cap `page_size` (`TASK_API_PAGE_SIZE_MAX`).
+ */
+export function isLastPage(page: { tasks: readonly unknown[]; total?: unknown }, pageSize: number): boolean {
+  if (page.tasks.length === 0) return true;
+  return typeof page.total === 'number' ? page.tasks.length >= page.total : page.tasks.length < pageSize;
+}
+
 const idFilter = (operator: string, value: number) => ({
   filter: 'filter:tasks:id',
   operator,
@@ -80,9 +100,9 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
   let access: { header: string; expiresAtMs: number } | undefined;
   let refreshing: Promise<string> | undefined;
 
-  async function exchangePat(signal: AbortSignal | undefined): Promise<string> {
+  async function exchangePat(): Promise<string> {
     const path = '/api/token/refresh/';
-    const response = await send('POST', path, { refresh: options.apiKey }, undefined, signal);
+    const response = await send('POST', path, { refresh: options.apiKey }, undefined, undefined);
     const text = await response.text();
     if (!response.ok) {
       throw new LabelStudioError({
@@ -123,10 +143,12 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
       });
     }
     if (!forceRefresh && access && access.expiresAtMs - refreshMarginMs > Date.now()) return access.header;
-    refreshing ??= exchangePat(signal).finally(() => {
+    // Concurrent calls share one exchange, so it runs under the timeout only: one caller's abort must not
+    // fail the others. Each caller still stops waiting as soon as its own signal aborts.
+    refreshing ??= exchangePat().finally(() => {
       refreshing = undefined;
     });
-    return refreshing;
+    return signal ? untilAborted(refreshing, signal) : refreshing;
   }
 
   async function send(
@@ -277,7 +299,7 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
         const list = page?.tasks ?? [];
         if (list.length === 0) return;
         yield { tasks: list, total: page?.total ?? list.length };
-        if (list.length < params.pageSize) return;
+        if (isLastPage({ tasks: list, total: page?.total }, params.pageSize)) return;
         afterId = list[list.length - 1]!.id;
       }
     },
@@ -303,7 +325,7 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
         const page = await request<TaskPage>('GET', path, { signal: call.signal, allowNotFound: true });
         const list = page?.tasks ?? [];
         for (const task of list) if (wanted.has(task.id)) found.push(task);
-        if (list.length < pageSize) return found;
+        if (isLastPage({ tasks: list, total: page?.total }, pageSize)) return found;
         afterId = list[list.length - 1]!.id;
       }
     },

@@ -13,7 +13,7 @@
  * and 5xx retry with backoff, 401/403/404 fail the run at once with a readable reason.
  */
 
-import type { LabelStudioClient } from '@prelabel/shared/label-studio/client';
+import { isLastPage, type LabelStudioClient } from '@prelabel/shared/label-studio/client';
 import { LabelStudioError } from '@prelabel/shared/label-studio/errors';
 import { parseLabelConfig } from '@prelabel/shared/label-studio/label-config';
 import { hasPredictionOf } from '@prelabel/shared/label-studio/tasks';
@@ -120,7 +120,7 @@ export async function scanRun(
         tasks: chunk.map((task) => ({ id: task.id, data: task.data })),
       });
     }
-    const finished = tasks.length < deps.pageSize;
+    const finished = isLastPage(page, deps.pageSize);
     const committed = await deps.runs.commitScanPage(run.id, {
       expectedCursor: run.cursor,
       newCursor: tasks.length > 0 ? tasks[tasks.length - 1]!.id : run.cursor,
