@@ -1,0 +1,832 @@
+/**
+ * `npm run bench`: prelabel end to end on a large project, next to BullMQ's raw throughput on the
+ * same Redis. A benchmark, not a test: it measures, checks that the run was exactly once, and
+ * writes the figures down.
+ *
+ *   node test/bench/bench.ts [--tasks N] [--warmup-tasks N] [--raw-jobs N] [--raw-concurrency N]
+ *     [--chunk-size N] [--page-size N] [--max-outstanding N] [--concurrency N] [--writes-per-sec N]
+ *     [--timeout-s N] [--out FILE] [--readme | --no-readme] [--log-dir DIR]
+ *
+ * Every flag has an environment twin (BENCH_TASKS, BENCH_WARMUP_TASKS, BENCH_RAW_JOBS,
+ * BENCH_RAW_CONCURRENCY, BENCH_CHUNK_SIZE, BENCH_SCAN_PAGE_SIZE, BENCH_MAX_OUTSTANDING,
+ * BENCH_CONCURRENCY, BENCH_WRITES_PER_SEC, BENCH_TIMEOUT_S, BENCH_LOG_DIR); flags win. REDIS_URL
+ * picks the Redis (default local); BENCH_NODE_FLAGS adds Node flags to every process of step 2.
+ *
+ * 1. Baseline: `raw-bullmq.ts` in a child process adds BENCH_RAW_JOBS no-op jobs and processes them
+ *    (jobs/s of the processing). `--raw-jobs 0` skips it.
+ * 2. End to end, every piece in its own process as in production: the LS test server
+ *    (`test/ls-server/main.ts`), seeded over its admin API with the NER project of
+ *    `test/support/project.ts` (BENCH_TASKS tasks, plus a warm-up project of BENCH_WARMUP_TASKS,
+ *    default the same size); `prelabel gateway`; `prelabel worker scan writeback`; `prelabel worker
+ *    patterns`. Once all are up, a warm-up run pre-labels the warm-up project; then `POST /api/runs`
+ *    (patterns, missing) on the measured project starts the clock and the poll of `GET /api/runs/:id`
+ *    that sees `completed` stops it: tasks/s = tasks ÷ that wall time.
+ * 3. Checks: done = tasks, failed = 0, LS holds one prediction per task (no duplicates of the run's
+ *    model_version, `predictionsWritten` = tasks) and no trap call. Any miss, a failed run, a child
+ *    that dies or a timeout prints the reason and exits 1, after cleaning up; nothing is written then.
+ * 4. Every process's VmRSS and CPU time (/proc/<pid>/status and /stat) are sampled every 250 ms:
+ *    peak RSS, "flat" (the peak of the measured run's last third is within 15 % / 16 MiB of its
+ *    first third's; not judged on a run under 2 s, whose thirds are a sample or two) and the share of a core each process used during the run; Redis's CPU comes
+ *    from INFO (a shared Redis counts its other clients too).
+ * 5. Results: pretty JSON in `test/bench/results/latest.json` (a full-size run; other sizes go to
+ *    `results/smoke.json`), and the README block between `<!-- bench:start -->` and
+ *    `<!-- bench:end -->` (full-size runs only, unless `--readme`). A table is printed on stdout.
+ * Cleanup, also on failure and SIGINT/SIGTERM: every child process is stopped and every Redis key
+ * under this run's unique prefix is deleted (the Redis is shared).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { NER_CONFIG, PATTERN_OPTIONS, TEXTS } from '../support/project.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI_MAIN = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
+const LS_MAIN = fileURLToPath(new URL('../ls-server/main.ts', import.meta.url));
+const RAW_MAIN = fileURLToPath(new URL('./raw-bullmq.ts', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const FULL_SIZE = 100_000;
+const SAMPLE_MS = 250;
+const POLL_MS = 100;
+const PROGRESS_MS = 5000;
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every mainstream kernel). */
+const CLOCK_TICKS = 100;
+const MiB = 1024 * 1024;
+/** A measured run shorter than this (a smoke run) is not judged for flat RSS. */
+const MIN_FLAT_SECONDS = 2;
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/**
+ * The chosen defaults, from a sweep on the 2-core reference machine (README "Performance"): the
+ * product's defaults except that chunks and pages are twice as large (fewer round trips per task)
+ * and LABEL_STUDIO_WRITES_PER_SEC is raised from 20 to 100. At 20 the limiter, not prelabel, sets
+ * the pace: 20 write-backs/s × CHUNK_SIZE tasks (5 000 tasks/s with the product's 250), which is
+ * Label Studio protection working as intended, not something a benchmark of the engine should show.
+ */
+const DEFAULTS = {
+  tasks: FULL_SIZE,
+  rawJobs: 50_000,
+  rawConcurrency: 50,
+  chunkSize: 500,
+  scanPageSize: 1000,
+  maxOutstandingChunks: 16,
+  workerConcurrency: 4,
+  writesPerSec: 100,
+};
+
+const { values: flags } = parseArgs({
+  options: {
+    tasks: { type: 'string' },
+    'warmup-tasks': { type: 'string' },
+    'raw-jobs': { type: 'string' },
+    'raw-concurrency': { type: 'string' },
+    'chunk-size': { type: 'string' },
+    'page-size': { type: 'string' },
+    'max-outstanding': { type: 'string' },
+    concurrency: { type: 'string' },
+    'writes-per-sec': { type: 'string' },
+    'timeout-s': { type: 'string' },
+    out: { type: 'string' },
+    'log-dir': { type: 'string' },
+    readme: { type: 'boolean' },
+    'no-readme': { type: 'boolean' },
+  },
+  strict: true,
+});
+
+function intSetting(flag: string, envName: string, fallback: number, min = 1): number {
+  const raw = (flags as Record<string, string | boolean | undefined>)[flag] ?? process.env[envName];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`bench: --${flag} / ${envName} must be an integer ≥ ${min}, got ${String(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const tasks = intSetting('tasks', 'BENCH_TASKS', DEFAULTS.tasks);
+const settings = {
+  tasks,
+  // As many as the measured run by default: V8 takes that long under this load to size its heap.
+  warmupTasks: intSetting('warmup-tasks', 'BENCH_WARMUP_TASKS', tasks, 0),
+  rawJobs: intSetting('raw-jobs', 'BENCH_RAW_JOBS', DEFAULTS.rawJobs, 0),
+  rawConcurrency: intSetting('raw-concurrency', 'BENCH_RAW_CONCURRENCY', DEFAULTS.rawConcurrency),
+  rawBatch: 1000,
+  chunkSize: intSetting('chunk-size', 'BENCH_CHUNK_SIZE', DEFAULTS.chunkSize),
+  scanPageSize: intSetting('page-size', 'BENCH_SCAN_PAGE_SIZE', DEFAULTS.scanPageSize),
+  maxOutstandingChunks: intSetting('max-outstanding', 'BENCH_MAX_OUTSTANDING', DEFAULTS.maxOutstandingChunks),
+  workerConcurrency: intSetting('concurrency', 'BENCH_CONCURRENCY', DEFAULTS.workerConcurrency),
+  writesPerSec: intSetting('writes-per-sec', 'BENCH_WRITES_PER_SEC', DEFAULTS.writesPerSec),
+  // Generous: a healthy run takes well under a minute per 100 000 tasks here.
+  timeoutS: intSetting('timeout-s', 'BENCH_TIMEOUT_S', Math.max(120, Math.ceil(tasks / 200))),
+};
+const fullSize = tasks === FULL_SIZE;
+const outFile = flags.out ?? `${RESULTS_DIR}${fullSize ? 'latest.json' : 'smoke.json'}`;
+const writeReadme = flags['no-readme'] ? false : (flags.readme ?? fullSize);
+const logDir = flags['log-dir'] ?? process.env.BENCH_LOG_DIR;
+/**
+ * Extra Node flags for every process of the end-to-end run, for diagnosis (`--cpu-prof
+ * --cpu-prof-dir=DIR` to see where CPU goes, `--trace-gc` with `--log-dir` to see the live heap).
+ */
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `bench-${randomBytes(4).toString('hex')}`;
+
+// ---------------------------------------------------------------------------------------------
+// Child processes, sampled
+
+interface Sample {
+  t: number;
+  rssKiB: number;
+  cpuTicks: number;
+}
+
+interface Proc {
+  name: string;
+  /** prelabel's own processes carry the "flat RSS" property; the LS stand-in stores everything. */
+  prelabel: boolean;
+  child: ChildProcess;
+  pid: number;
+  samples: Sample[];
+  exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  tail: string[];
+}
+
+const procs: Proc[] = [];
+
+function readProc(pid: number): { rssKiB: number; cpuTicks: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    // The command name (field 2) may hold spaces; the fields after its closing paren are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the paren.
+    const cpuTicks = Number(fields[11]) + Number(fields[12]);
+    return { rssKiB: rss ? Number(rss[1]) : 0, cpuTicks };
+  } catch {
+    return undefined; // the process is gone
+  }
+}
+
+/** Samples every live child now; returns the sample time. */
+function sampleAll(): number {
+  const t = performance.now();
+  for (const proc of procs) {
+    if (proc.exited) continue;
+    const now = readProc(proc.pid);
+    if (now) proc.samples.push({ t, ...now });
+  }
+  return t;
+}
+
+function launch(name: string, args: string[], env: Record<string, string>, prelabel: boolean): Proc {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  const proc: Proc = { name, prelabel, child, pid: child.pid, samples: [], exited: undefined, tail: [] };
+  let shown = 0;
+  const log = logDir ? createWriteStream(`${logDir}/${name.replace(/[^a-z0-9-]+/gi, '_')}.log`) : undefined;
+  const keep = (chunk: Buffer) => {
+    log?.write(chunk);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      proc.tail.push(line);
+      if (proc.tail.length > 40) proc.tail.shift();
+      // Services log at warn: show the first few lines as they come, keep the rest for a failure report.
+      if (prelabel && shown < 10 && cleaning === undefined) {
+        shown += 1;
+        console.error(`  [${name}] ${line.slice(0, 400)}`);
+      }
+    }
+  };
+  child.stderr?.on('data', keep);
+  // Always drained, so a chatty child (say under --trace-gc) never blocks on a full pipe.
+  child.stdout?.on('data', prelabel ? keep : (chunk: Buffer) => log?.write(chunk));
+  child.on('exit', (code, signal) => {
+    proc.exited = { code, signal };
+    log?.end();
+  });
+  procs.push(proc);
+  return proc;
+}
+
+async function stopProc(proc: Proc): Promise<void> {
+  if (proc.exited) return;
+  const gone = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
+function assertAlive(): void {
+  for (const proc of procs) {
+    if (proc.exited) {
+      throw new Error(
+        `${proc.name} exited unexpectedly (code ${proc.exited.code}, signal ${proc.exited.signal}); last output:\n${proc.tail.join('\n')}`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US').replaceAll(',', ' ');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function http<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+}
+
+async function expectOk<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const answer = await http<T>(method, url, body);
+  if (answer.status >= 300)
+    throw new Error(`${method} ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+function firstLine(proc: Proc, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`${proc.name} printed nothing in ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const end = buffer.indexOf('\n');
+      if (end >= 0) {
+        clearTimeout(timer);
+        proc.child.stdout?.off('data', onData);
+        resolve(buffer.slice(0, end));
+      }
+    };
+    proc.child.stdout?.on('data', onData);
+    proc.child.once('exit', () => reject(new Error(`${proc.name} exited: ${proc.tail.join('\n')}`)));
+  });
+}
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const get = (key: string) => Number(new RegExp(`^${key}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
+}
+
+async function redisUsedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+}
+
+async function deleteKeys(redis: Redis): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The baseline
+
+interface RawResult {
+  jobs: number;
+  concurrency: number;
+  batch: number;
+  addSeconds: number;
+  addJobsPerSec: number;
+  processSeconds: number;
+  jobsPerSec: number;
+  cpuSeconds: number;
+  peakRssMiB?: number;
+  redisCpuSeconds?: number;
+}
+
+async function rawBaseline(redis: Redis): Promise<RawResult | undefined> {
+  if (settings.rawJobs === 0) return undefined;
+  console.error(
+    `raw BullMQ: ${fmt(settings.rawJobs)} no-op jobs, concurrency ${settings.rawConcurrency} (own process)…`,
+  );
+  const redisBefore = await redisCpuSeconds(redis);
+  const proc = launch(
+    'raw-bullmq',
+    [
+      RAW_MAIN,
+      '--redis',
+      redisUrl,
+      '--prefix',
+      prefix,
+      '--jobs',
+      String(settings.rawJobs),
+      '--concurrency',
+      String(settings.rawConcurrency),
+      '--batch',
+      String(settings.rawBatch),
+    ],
+    { PATH: process.env.PATH ?? '' },
+    false,
+  );
+  const line = await firstLine(proc, 300_000);
+  await new Promise<void>((resolve) => (proc.exited ? resolve() : proc.child.once('exit', () => resolve())));
+  procs.splice(procs.indexOf(proc), 1);
+  if (proc.exited?.code !== 0) throw new Error(`raw-bullmq failed (${proc.exited?.code}): ${proc.tail.join('\n')}`);
+  const result = JSON.parse(line) as RawResult;
+  result.peakRssMiB = round(Math.max(0, ...proc.samples.map((s) => s.rssKiB)) / 1024);
+  result.redisCpuSeconds = round((await redisCpuSeconds(redis)) - redisBefore, 2);
+  console.error(`raw BullMQ: ${fmt(result.jobsPerSec)} jobs/s (${result.processSeconds} s)`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end
+
+interface RunView {
+  id: string;
+  status: string;
+  modelVersion: string;
+  total: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  ratePerSec: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  createdAt: string;
+  error?: string;
+}
+
+interface ProcessFigures {
+  name: string;
+  prelabel: boolean;
+  peakRssMiB: number;
+  rssAtStartMiB: number;
+  rssAtEndMiB: number;
+  firstThirdPeakMiB: number;
+  lastThirdPeakMiB: number;
+  growthMiB: number;
+  /** null: the run was too short (under {@link MIN_FLAT_SECONDS}) for thirds to mean anything. */
+  flat: boolean | null;
+  cpuSeconds: number;
+  /** CPU time during the run ÷ wall time: 100 means one core busy the whole run. */
+  cpuPercentOfCore: number;
+  /** The busiest 1-second window of the run, in % of a core; null for a run shorter than that. */
+  cpuPeakPercentOfCore: number | null;
+  /** RSS once a second from the run's start to its end. */
+  rssTimelineMiB: number[];
+}
+
+function figuresOf(proc: Proc, t0: number, t1: number): ProcessFigures {
+  const all = proc.samples;
+  const run = all.filter((s) => s.t >= t0 && s.t <= t1);
+  const third = (t1 - t0) / 3;
+  const peak = (list: Sample[]) => Math.max(0, ...list.map((s) => s.rssKiB)) / 1024;
+  const firstThird = peak(run.filter((s) => s.t <= t0 + third));
+  const lastThird = peak(run.filter((s) => s.t >= t1 - third));
+  const growth = lastThird - firstThird;
+  const first = run[0] ?? all[0];
+  const last = run.at(-1) ?? all.at(-1);
+  const cpuSeconds = first && last ? (last.cpuTicks - first.cpuTicks) / CLOCK_TICKS : 0;
+  const wall = first && last ? (last.t - first.t) / 1000 : 0;
+  let cpuPeak: number | null = null;
+  for (let i = 0, j = 0; i < run.length; i += 1) {
+    while (j < run.length && run[j]!.t - run[i]!.t < 1000) j += 1;
+    const end = run[j - 1]!;
+    const seconds = (end.t - run[i]!.t) / 1000;
+    if (seconds >= 0.75) {
+      const percent = ((end.cpuTicks - run[i]!.cpuTicks) / CLOCK_TICKS / seconds) * 100;
+      cpuPeak = Math.max(cpuPeak ?? 0, percent);
+    }
+  }
+  return {
+    name: proc.name,
+    prelabel: proc.prelabel,
+    peakRssMiB: round(peak(all)),
+    rssAtStartMiB: round((first?.rssKiB ?? 0) / 1024),
+    rssAtEndMiB: round((last?.rssKiB ?? 0) / 1024),
+    firstThirdPeakMiB: round(firstThird),
+    lastThirdPeakMiB: round(lastThird),
+    growthMiB: round(growth),
+    // GC makes RSS breathe; "flat" is the last third's peak within 15 % (at least 16 MiB) of the first's.
+    flat: (t1 - t0) / 1000 < MIN_FLAT_SECONDS ? null : growth <= Math.max(16, firstThird * 0.15),
+    cpuSeconds: round(cpuSeconds, 2),
+    cpuPercentOfCore: wall > 0 ? Math.round((cpuSeconds / wall) * 100) : 0,
+    cpuPeakPercentOfCore: cpuPeak === null ? null : Math.round(cpuPeak),
+    rssTimelineMiB: run
+      .filter((s, i) => i === 0 || Math.floor((s.t - t0) / 1000) > Math.floor((run[i - 1]!.t - t0) / 1000))
+      .map((s) => round(s.rssKiB / 1024, 0)),
+  };
+}
+
+async function seedProject(lsUrl: string, title: string, count: number): Promise<number> {
+  const project = await expectOk<{ id: number }>('POST', `${lsUrl}/__admin/projects`, {
+    title,
+    label_config: NER_CONFIG,
+  });
+  const seeded = await expectOk<{ created: number }>('POST', `${lsUrl}/__admin/projects/${project.id}/tasks`, {
+    count,
+    texts: TEXTS,
+  });
+  if (seeded.created !== count) throw new Error(`LS seeded ${seeded.created} tasks, not ${count}`);
+  return project.id;
+}
+
+/** Starts a `patterns` run on `project` and polls it to `completed`; t0/t1 bracket POST → completion seen. */
+async function runToCompletion(gatewayUrl: string, project: number, label: string) {
+  const t0 = performance.now();
+  const created = await expectOk<{ id: string; modelVersion: string }>('POST', `${gatewayUrl}/api/runs`, {
+    project,
+    pipeline: 'patterns',
+    mode: 'missing',
+    options: PATTERN_OPTIONS,
+  });
+  let lastProgress = t0;
+  for (;;) {
+    const run = await expectOk<RunView>('GET', `${gatewayUrl}/api/runs/${created.id}`);
+    if (run.status === 'completed') return { run, t0, t1: performance.now() };
+    if (run.status === 'failed' || run.status === 'cancelled') {
+      throw new Error(`${label} run ${run.id} ${run.status}: ${run.error ?? 'no reason given'}`);
+    }
+    assertAlive();
+    const now = performance.now();
+    if (now - t0 > settings.timeoutS * 1000) {
+      throw new Error(
+        `${label} run ${run.id} not completed after ${settings.timeoutS} s (${run.status}, ${run.done}/${run.total} done)`,
+      );
+    }
+    if (now - lastProgress >= PROGRESS_MS) {
+      lastProgress = now;
+      const rss = procs.map((p) => `${p.name} ${round((p.samples.at(-1)?.rssKiB ?? 0) / 1024, 0)}`).join(', ');
+      console.error(
+        `  ${label} ${round((now - t0) / 1000, 0)} s: ${fmt(run.done)}/${fmt(run.total)} done, ${fmt(run.ratePerSec)}/s; RSS MiB ${rss}`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function endToEnd(redis: Redis) {
+  console.error(`end to end: ${fmt(settings.tasks)} tasks (warm-up ${fmt(settings.warmupTasks)}), prefix ${prefix}`);
+  const ls = launch('ls-server', [...nodeFlags, LS_MAIN, '--port', '0'], { PATH: process.env.PATH ?? '' }, false);
+  const lsInfo = JSON.parse(await firstLine(ls, 30_000)) as { url: string; personalAccessToken: string };
+  const seedStart = performance.now();
+  const warmupProject =
+    settings.warmupTasks > 0 ? await seedProject(lsInfo.url, 'bench warm-up', settings.warmupTasks) : undefined;
+  const project = await seedProject(lsInfo.url, `bench ${settings.tasks}`, settings.tasks);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  console.error(`  LS test server at ${lsInfo.url}: seeded in ${round(seedSeconds, 2)} s`);
+
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    LABEL_STUDIO_URL: lsInfo.url,
+    LABEL_STUDIO_API_KEY: lsInfo.personalAccessToken,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    CHUNK_SIZE: String(settings.chunkSize),
+    SCAN_PAGE_SIZE: String(settings.scanPageSize),
+    MAX_OUTSTANDING_CHUNKS: String(settings.maxOutstandingChunks),
+    WORKER_CONCURRENCY: String(settings.workerConcurrency),
+    LABEL_STUDIO_WRITES_PER_SEC: String(settings.writesPerSec),
+    SHUTDOWN_TIMEOUT_MS: '3000',
+  };
+  launch('gateway', [...nodeFlags, CLI_MAIN, 'gateway'], env, true);
+  launch('worker scan+writeback', [...nodeFlags, CLI_MAIN, 'worker', 'scan', 'writeback'], env, true);
+  launch('worker patterns', [...nodeFlags, CLI_MAIN, 'worker', 'patterns'], env, true);
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+
+  // Ready means: the gateway answers and every queue has a worker registered in Redis, so the clock
+  // does not count process start-up.
+  const readyBy = Date.now() + 60_000;
+  const queues = ['scan', 'writeback', 'patterns'].map((name) => new Queue(name, { connection: redis, prefix }));
+  try {
+    for (;;) {
+      assertAlive();
+      const health = await http('GET', `${gatewayUrl}/health`).catch(() => undefined);
+      const workers = await Promise.all(queues.map((queue) => queue.getWorkersCount()));
+      if (health?.status === 200 && workers.every((n) => n > 0)) break;
+      if (Date.now() > readyBy) throw new Error(`services not ready after 60 s (workers per queue: ${workers})`);
+      await sleep(100);
+    }
+  } finally {
+    await Promise.all(queues.map((queue) => queue.close()));
+  }
+
+  // Services run for weeks: measure them warm. A cold V8 grows its heap for the first seconds of
+  // load (JIT, heap sizing), which would read as "RSS grew" in a 10-second run without any leak.
+  let warmup: { wallSeconds: number; tasksPerSec: number; peakRssMiB: Record<string, number> } | undefined;
+  if (warmupProject !== undefined) {
+    const w = await runToCompletion(gatewayUrl, warmupProject, 'warm-up');
+    if (w.run.done !== settings.warmupTasks || w.run.failed !== 0) {
+      throw new Error(`warm-up run: done ${w.run.done}/${settings.warmupTasks}, failed ${w.run.failed}`);
+    }
+    const seconds = (w.t1 - w.t0) / 1000;
+    // Its peaks, next to the measured run's: another 100 000 tasks should not raise the ceiling.
+    const peakRssMiB = Object.fromEntries(
+      procs.map((proc) => [
+        proc.name,
+        round(Math.max(0, ...proc.samples.filter((s) => s.t >= w.t0 && s.t <= w.t1).map((s) => s.rssKiB)) / 1024),
+      ]),
+    );
+    warmup = { wallSeconds: round(seconds, 2), tasksPerSec: Math.round(settings.warmupTasks / seconds), peakRssMiB };
+    console.error(`  warm-up: ${fmt(settings.warmupTasks)} tasks in ${round(seconds, 2)} s`);
+    // The measured run's LS counters (requests, predictions written) start from zero.
+    await expectOk('DELETE', `${lsInfo.url}/__admin/counters`);
+  }
+  await sleep(1000); // let the services go idle, so the run starts from a settled state
+
+  // The samples taken right before the POST and right after completion bound the run's window, so
+  // even a sub-second smoke run has a sample in its first and last thirds.
+  const windowStart = sampleAll();
+
+  const redisCpuBefore = await redisCpuSeconds(redis);
+  const redisMemoryBefore = await redisUsedMemory(redis);
+  const driverCpuBefore = process.cpuUsage();
+  const { run, t0, t1 } = await runToCompletion(gatewayUrl, project, 'measured');
+  const windowEnd = sampleAll();
+  const driverCpu = process.cpuUsage(driverCpuBefore);
+  const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
+  const redisMemoryAfter = await redisUsedMemory(redis);
+  const wallSeconds = (t1 - t0) / 1000;
+  console.error(`  completed in ${round(wallSeconds, 2)} s: ${fmt(settings.tasks / wallSeconds)} tasks/s`);
+
+  // Exactly once, checked on LS's side as well as on the run's.
+  const duplicates = await expectOk<{ tasks_with_duplicates: number }>(
+    'GET',
+    `${lsInfo.url}/__admin/projects/${project}/duplicates?model_version=${encodeURIComponent(run.modelVersion)}`,
+  );
+  const counters = await expectOk<{
+    requests: Record<string, number>;
+    trapCalls: number;
+    predictionsWritten: number;
+    importSkipped: number;
+    maxInFlight: number;
+    tokenRefreshes: number;
+  }>('GET', `${lsInfo.url}/__admin/counters`);
+  const problems: string[] = [];
+  if (run.total !== settings.tasks) problems.push(`run total is ${run.total}, expected ${settings.tasks}`);
+  if (run.done !== settings.tasks) problems.push(`run done is ${run.done}, expected ${settings.tasks}`);
+  if (run.failed !== 0) problems.push(`run failed is ${run.failed}, expected 0`);
+  if (duplicates.tasks_with_duplicates !== 0) {
+    problems.push(`LS holds duplicate predictions on ${duplicates.tasks_with_duplicates} tasks`);
+  }
+  if (counters.trapCalls !== 0) problems.push(`LS counted ${counters.trapCalls} trap calls (GET /api/tasks/{id})`);
+  if (counters.predictionsWritten !== settings.tasks) {
+    problems.push(`LS stored ${counters.predictionsWritten} predictions, expected ${settings.tasks}`);
+  }
+  if (problems.length > 0) throw new Error(`the run was not exactly once:\n  - ${problems.join('\n  - ')}`);
+
+  const processes = procs.map((proc) => figuresOf(proc, windowStart, windowEnd));
+  return {
+    projectId: project,
+    warmup,
+    seedSeconds: round(seedSeconds, 2),
+    run: {
+      id: run.id,
+      modelVersion: run.modelVersion,
+      status: run.status,
+      total: run.total,
+      done: run.done,
+      skipped: run.skipped,
+      failed: run.failed,
+      ratePerSec: run.ratePerSec,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+    },
+    wallSeconds: round(wallSeconds, 2),
+    tasksPerSec: Math.round(settings.tasks / wallSeconds),
+    checks: {
+      duplicates: duplicates.tasks_with_duplicates,
+      trapCalls: counters.trapCalls,
+      predictionsWritten: counters.predictionsWritten,
+      importSkipped: counters.importSkipped,
+    },
+    labelStudio: {
+      requests: counters.requests,
+      tokenRefreshes: counters.tokenRefreshes,
+      maxInFlight: counters.maxInFlight,
+    },
+    processes,
+    rssFlat: processes.some((p) => p.prelabel && p.flat === null)
+      ? null
+      : processes.filter((p) => p.prelabel).every((p) => p.flat),
+    redis: {
+      cpuSeconds: round(redisCpu, 2),
+      cpuPercentOfCore: Math.round((redisCpu / wallSeconds) * 100),
+      usedMemoryBeforeMiB: round(redisMemoryBefore / MiB),
+      usedMemoryAfterMiB: round(redisMemoryAfter / MiB),
+      note: 'shared Redis: its CPU and memory include any other client of it during the run',
+    },
+    driver: {
+      cpuSeconds: round((driverCpu.user + driverCpu.system) / 1e6, 2),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+type EndToEnd = Awaited<ReturnType<typeof endToEnd>>;
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+function readmeBlock(e2e: EndToEnd, raw: RawResult | undefined, date: string, cpuModel: string, redisVersion: string) {
+  const ratio = raw ? round(e2e.tasksPerSec / raw.jobsPerSec, 2) : undefined;
+  const byName = (name: string) => e2e.processes.find((p) => p.name === name);
+  const mib = (n: number) => `${Math.round(n)} MiB`;
+  const rssCell = (p: ProcessFigures | undefined) =>
+    p
+      ? `${mib(p.peakRssMiB)}; ${p.flat === null ? 'run too short to judge' : p.flat ? 'flat' : '**grew**'} (peak of 1st → last third: ${Math.round(p.firstThirdPeakMiB)} → ${Math.round(p.lastThirdPeakMiB)})`
+      : '—';
+  const ls = byName('ls-server');
+  const cpu = [...e2e.processes.map((p) => `${p.name} ${p.cpuPercentOfCore}`), `Redis ${e2e.redis.cpuPercentOfCore}`];
+  const cpuTotal = e2e.processes.reduce((sum, p) => sum + p.cpuPercentOfCore, e2e.redis.cpuPercentOfCore);
+  const rows = [
+    [
+      `end to end, ${fmt(settings.tasks)} tasks, \`patterns\``,
+      `**${fmt(e2e.tasksPerSec)} tasks/s** (the run's own \`ratePerSec\`: ${fmt(e2e.run.ratePerSec)})`,
+    ],
+    ['wall time, `POST /api/runs` → `completed`', `${e2e.wallSeconds} s`],
+    [
+      `raw BullMQ, no-op jobs (${raw ? `${fmt(raw.jobs)}, concurrency ${raw.concurrency}` : 'skipped'})`,
+      raw ? `${fmt(raw.jobsPerSec)} jobs/s` : '—',
+    ],
+    ['end-to-end tasks/s ÷ raw jobs/s', ratio === undefined ? '—' : String(ratio)],
+    ['peak RSS, `gateway`', rssCell(byName('gateway'))],
+    ['peak RSS, `worker scan writeback`', rssCell(byName('worker scan+writeback'))],
+    ['peak RSS, `worker patterns`', rssCell(byName('worker patterns'))],
+    [
+      'RSS of every prelabel process flat',
+      e2e.rssFlat === null
+        ? 'run too short to judge'
+        : e2e.rssFlat
+          ? '**yes**'
+          : '**no** (see `processes` in latest.json)',
+    ],
+    ['peak RSS, LS test server', ls ? `${mib(ls.peakRssMiB)} (keeps every task and prediction in memory)` : '—'],
+    [`CPU during the run, % of one core (of ${os.cpus().length * 100})`, `${cpu.join(', ')}; total ${cpuTotal}`],
+  ];
+  const warm = e2e.warmup
+    ? `the measured run follows a ${fmt(settings.warmupTasks)}-task warm-up run on another project.`
+    : 'no warm-up run before the measured one.';
+  return [
+    `Measured ${date} on ${os.cpus().length} CPUs (${cpuModel}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB), Node ${process.version}, Redis ${redisVersion} on the same host.`,
+    `Every piece runs in its own process; ${warm}`,
+    `Settings: CHUNK_SIZE=${settings.chunkSize}, SCAN_PAGE_SIZE=${settings.scanPageSize}, MAX_OUTSTANDING_CHUNKS=${settings.maxOutstandingChunks}, WORKER_CONCURRENCY=${settings.workerConcurrency},`,
+    `LABEL_STUDIO_WRITES_PER_SEC=${settings.writesPerSec}. At its default of 20 that limiter caps any run at 20 × CHUNK_SIZE`,
+    "tasks/s (5 000 with the default CHUNK_SIZE=250): Label Studio protection by design, not the engine's speed.",
+    '',
+    table(['figure', 'value'], rows),
+    '',
+    `One prelabel job carries a chunk of ${settings.chunkSize} tasks (one pipeline job and one write-back job per chunk), so the`,
+    'ratio compares tasks with bare no-op jobs and can exceed 1.',
+    '',
+    'Reproduce: `npm run bench` (Redis at `REDIS_URL`; under a minute here). Quick smoke run:',
+    '`BENCH_TASKS=5000 BENCH_RAW_JOBS=5000 npm run bench` (writes `test/bench/results/smoke.json` only).',
+    'All figures, settings and per-process RSS timelines: `test/bench/results/latest.json`.',
+  ].join('\n');
+}
+
+async function updateReadme(block: string): Promise<void> {
+  const text = await readFile(README, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${start} … ${end} block`);
+  await writeFile(README, `${text.slice(0, from + start.length)}\n${block}\n${text.slice(to)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+const sampler = setInterval(sampleAll, SAMPLE_MS);
+let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    clearInterval(sampler);
+    // prelabel first, LS last: workers that lose LS mid-job only log retries nobody needs to read.
+    await Promise.allSettled(procs.filter((proc) => proc.prelabel).map(stopProc));
+    await Promise.allSettled(procs.map(stopProc));
+    const deleted = await deleteKeys(redis).catch((error: Error) => {
+      console.error(`bench: could not delete keys ${prefix}:* (${error.message})`);
+      return 0;
+    });
+    if (deleted > 0) console.error(`cleanup: ${deleted} Redis keys under ${prefix}: deleted`);
+    redis.disconnect();
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`bench: ${signal}, cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 0;
+try {
+  await redis.ping();
+  if (logDir) await mkdir(logDir, { recursive: true });
+  const started = new Date();
+  // Other work on the machine skews every figure: keep the load it had when the bench began.
+  const loadBefore = os.loadavg()[0] ?? 0;
+  const raw = await rawBaseline(redis);
+  const e2e = await endToEnd(redis);
+  const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const redisVersion = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1] ?? 'unknown';
+  const results = {
+    date: started.toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel,
+    totalMemoryGiB: round(os.totalmem() / 1024 ** 3),
+    redisVersion,
+    loadAverage1m: round(loadBefore, 2),
+    command: 'npm run bench',
+    settings,
+    endToEnd: e2e,
+    rawBullmq: raw ?? null,
+    ratio: raw ? round(e2e.tasksPerSec / raw.jobsPerSec, 3) : null,
+  };
+  await mkdir(RESULTS_DIR, { recursive: true });
+  // Pretty, but with arrays of numbers on one line each, so the file diffs well.
+  const json = JSON.stringify(results, null, 2).replace(
+    /\[\s+([-\d.,\s]+?)\s+\]/g,
+    (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`,
+  );
+  await writeFile(outFile, `${json}\n`);
+  console.error(`results: ${outFile}`);
+  if (writeReadme) {
+    await updateReadme(readmeBlock(e2e, raw, started.toISOString().slice(0, 10), cpuModel, redisVersion));
+    console.error('README.md: bench block rewritten');
+  }
+  console.log(
+    table(
+      ['process', 'peak RSS MiB', '1st → last third', 'flat', 'CPU s', '% core', 'peak % core'],
+      e2e.processes.map((p) => [
+        p.name,
+        String(p.peakRssMiB),
+        `${p.firstThirdPeakMiB} → ${p.lastThirdPeakMiB}`,
+        !p.prelabel || p.flat === null ? 'n/a' : p.flat ? 'yes' : 'no',
+        String(p.cpuSeconds),
+        String(p.cpuPercentOfCore),
+        p.cpuPeakPercentOfCore === null ? '—' : String(p.cpuPeakPercentOfCore),
+      ]),
+    ),
+  );
+  console.log(
+    `\nend to end: ${fmt(e2e.tasksPerSec)} tasks/s (${e2e.wallSeconds} s for ${fmt(settings.tasks)} tasks; run's rate ${fmt(e2e.run.ratePerSec)}/s)` +
+      `\nraw BullMQ: ${raw ? `${fmt(raw.jobsPerSec)} jobs/s` : 'skipped'}; ratio ${results.ratio ?? '—'}` +
+      `\nRedis CPU during the run: ${e2e.redis.cpuPercentOfCore} % of a core; prelabel RSS flat: ${e2e.rssFlat === null ? `not judged (run under ${MIN_FLAT_SECONDS} s)` : e2e.rssFlat ? 'yes' : 'NO'}`,
+  );
+} catch (error) {
+  // After a signal the children are being stopped under the driver's feet: that error is no news.
+  if (!interrupted) console.error(`\nbench FAILED: ${(error as Error).message}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
