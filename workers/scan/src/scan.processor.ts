@@ -17,6 +17,7 @@ import { isLastPage, type LabelStudioClient } from '@prelabel/shared/label-studi
 import { LabelStudioError } from '@prelabel/shared/label-studio/errors';
 import { parseLabelConfig } from '@prelabel/shared/label-studio/label-config';
 import { hasPredictionOf } from '@prelabel/shared/label-studio/tasks';
+import type { LabelStudioTask } from '@prelabel/shared/label-studio/types';
 import type { Pipeline } from '@prelabel/shared/pipelines/pipeline';
 import type { ChunkJobPayload, ScanJobPayload } from '@prelabel/shared/queues/queues';
 import { isTerminal, type RunRecord, type RunStore } from '@prelabel/shared/runs/run-store';
@@ -47,6 +48,18 @@ export function toChunks<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
+}
+
+async function enqueueChunks(run: RunRecord, tasks: readonly LabelStudioTask[], deps: ScanDeps): Promise<void> {
+  for (const chunk of toChunks(tasks, deps.chunkSize)) {
+    await deps.enqueueChunk(run, {
+      runId: run.id,
+      project: run.project,
+      pipeline: run.pipeline,
+      modelVersion: run.modelVersion,
+      tasks: chunk.map((task) => ({ id: task.id, data: task.data })),
+    });
+  }
 }
 
 /** A reason for the run's error line when LS refuses outright. */
@@ -111,15 +124,7 @@ export async function scanRun(
     const page = first.done ? { tasks: [], total: 0 } : first.value;
     const tasks = page.tasks;
     const todo = run.mode === 'all' ? tasks : tasks.filter((task) => !hasPredictionOf(task, run!.modelVersion));
-    for (const chunk of toChunks(todo, deps.chunkSize)) {
-      await deps.enqueueChunk(run, {
-        runId: run.id,
-        project: run.project,
-        pipeline: run.pipeline,
-        modelVersion: run.modelVersion,
-        tasks: chunk.map((task) => ({ id: task.id, data: task.data })),
-      });
-    }
+    await enqueueChunks(run, todo, deps);
     const finished = isLastPage(page, deps.pageSize);
     const committed = await deps.runs.commitScanPage(run.id, {
       expectedCursor: run.cursor,
@@ -153,15 +158,7 @@ async function retryTasks(
   const skipped = run.mode === 'all' ? [] : found.filter((task) => hasPredictionOf(task, run.modelVersion));
   const skippedIds = new Set(skipped.map((task) => task.id));
   const todo = found.filter((task) => !skippedIds.has(task.id));
-  for (const chunk of toChunks(todo, deps.chunkSize)) {
-    await deps.enqueueChunk(run, {
-      runId: run.id,
-      project: run.project,
-      pipeline: run.pipeline,
-      modelVersion: run.modelVersion,
-      tasks: chunk.map((task) => ({ id: task.id, data: task.data })),
-    });
-  }
+  await enqueueChunks(run, todo, deps);
   await deps.runs.commitTasks(run, {
     done: [],
     skipped: [...skippedIds],
