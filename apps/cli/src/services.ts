@@ -7,6 +7,7 @@ import { buildApp } from '@prelabel/gateway/app';
 import type { ServiceConfig } from '@prelabel/shared/config/config';
 import { createLabelStudioClient } from '@prelabel/shared/label-studio/client';
 import type { Logger } from '@prelabel/shared/logging/logger';
+import { createProjectStore } from '@prelabel/shared/projects/project-store';
 import { openQueue, type TypedQueue } from '@prelabel/shared/queues/contract';
 import {
   type ChunkJobPayload,
@@ -44,6 +45,7 @@ function createCore(config: ServiceConfig, log: Logger, name: string) {
     timeoutMs: config.labelStudio.timeoutMs,
   });
   const runs = createRunStore(redis, config.redis.prefix);
+  const projects = createProjectStore(redis, config.redis.prefix);
   const opened = new Map<string, TypedQueue<typeof ChunkJobPayload>>();
   const pipelineQueueFor = (pipeline: string) => {
     let queue = opened.get(pipeline);
@@ -56,12 +58,13 @@ function createCore(config: ServiceConfig, log: Logger, name: string) {
   const scan = openQueue(scanQueue, redis, config.redis.prefix);
   const writeback = openQueue(writebackQueue, redis, config.redis.prefix);
   const priority = (run: RunRecord) =>
-    PRIORITY[run.source === 'predict' ? 'interactive' : run.source === 'webhook' ? 'import' : 'bulk'];
+    PRIORITY[run.source === 'predict' ? 'predict' : run.source === 'webhook' ? 'import' : 'bulk'];
 
   return {
     redis,
     labelStudio,
     runs,
+    projects,
     scan,
     writeback,
     pipelineQueueFor,
@@ -96,12 +99,31 @@ export async function runGateway(config: ServiceConfig, log: Logger, shutdown: S
   const app = await buildApp({
     log,
     runs: core.runs,
+    projects: core.projects,
     labelStudio: core.labelStudio,
     pipelines,
-    async enqueueScan(run, taskIds) {
-      const payload: ScanJobPayload = { runId: run.id, attempt: run.retries, ...(taskIds ? { taskIds } : {}) };
+    async enqueueScan(run, input = {}) {
+      const payload: ScanJobPayload = { runId: run.id, attempt: run.retries, ...input };
       await core.scan.add(payload, { priority: core.priority(run) });
     },
+    async enqueueChunks(run, tasks, priority) {
+      const queue = core.pipelineQueueFor(run.pipeline);
+      for (let i = 0; i < tasks.length; i += config.scan.chunkSize) {
+        const chunk = tasks.slice(i, i + config.scan.chunkSize);
+        await queue.add(
+          { runId: run.id, project: run.project, pipeline: run.pipeline, modelVersion: run.modelVersion, tasks: chunk },
+          { priority },
+        );
+      }
+    },
+    isReady: async () => (await core.redis.ping()) === 'PONG',
+    predict: { deadlineMs: config.gateway.predictDeadlineMs, pollMs: 25 },
+    auth: {
+      basic: config.gateway.basicAuth,
+      webhookSecret: config.gateway.webhookSecret,
+      webhookSecretHeader: 'x-prelabel-webhook-secret',
+    },
+    bodyLimitBytes: config.gateway.bodyLimitBytes,
     removeQueuedJobs: (run) =>
       removeQueuedJobs([core.scan.queue, core.pipelineQueueFor(run.pipeline).queue, core.writeback.queue], run.id),
   });
@@ -164,7 +186,13 @@ export async function runWorkers(
           (payload, context) =>
             writePredictions(
               payload,
-              { labelStudio: core.labelStudio, runs: core.runs, redis: core.redis, prefix: config.redis.prefix },
+              {
+                labelStudio: core.labelStudio,
+                runs: core.runs,
+                projects: core.projects,
+                redis: core.redis,
+                prefix: config.redis.prefix,
+              },
               context,
             ),
           {
@@ -200,8 +228,8 @@ export async function runWorkers(
                 runs: core.runs,
                 pipeline,
                 prepared,
-                enqueueWriteback: async (run, writeback) => {
-                  await core.writeback.add(writeback, { priority: core.priority(run) });
+                enqueueWriteback: async (run, writeback, delayMs) => {
+                  await core.writeback.add(writeback, { priority: core.priority(run), delay: delayMs });
                 },
               },
               context,

@@ -31,6 +31,15 @@ const ServiceEnv = z.object({
   /** Prefix of every Redis key (BullMQ queues, runs, ledgers); use `{prelabel}` on Redis Cluster. */
   QUEUE_PREFIX: z.string().min(1).default('prelabel'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(9090),
+  /** `/predict` answers by this deadline; tasks not done by then are written back later. */
+  PREDICT_DEADLINE_MS: positiveInt(20_000),
+  /** Largest request body the gateway reads (a 5 000-task TASKS_CREATED webhook is a few MB). */
+  MAX_BODY_MB: positiveInt(32),
+  /** When both are set, every gateway route requires these HTTP Basic credentials. */
+  BASIC_AUTH_USER: z.string().optional(),
+  BASIC_AUTH_PASS: z.string().optional(),
+  /** When set, `/webhook` requires this value in the X-Prelabel-Webhook-Secret header. */
+  WEBHOOK_SECRET: z.string().optional(),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: logLevel,
   /** Tasks per page when the scan worker lists a project. */
@@ -61,7 +70,14 @@ const ClientEnv = z.object({
 export interface ServiceConfig {
   labelStudio: { url: string; apiKey: string; timeoutMs: number; writesPerSec: number };
   redis: { url: string; prefix: string; autostart: boolean; dataDir: string };
-  gateway: { port: number; host: string };
+  gateway: {
+    port: number;
+    host: string;
+    predictDeadlineMs: number;
+    bodyLimitBytes: number;
+    basicAuth: { user: string; pass: string } | undefined;
+    webhookSecret: string | undefined;
+  };
   scan: { pageSize: number; chunkSize: number; maxOutstandingChunks: number };
   worker: { concurrency: number; shutdownTimeoutMs: number; lockMs: number };
   logLevel: string;
@@ -93,7 +109,16 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
       writesPerSec: e.LABEL_STUDIO_WRITES_PER_SEC,
     },
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX, autostart: e.REDIS_AUTOSTART === 'auto', dataDir: e.DATA_DIR },
-    gateway: { port: e.PORT, host: e.HOST },
+    gateway: {
+      port: e.PORT,
+      host: e.HOST,
+      predictDeadlineMs: e.PREDICT_DEADLINE_MS,
+      bodyLimitBytes: e.MAX_BODY_MB * 1024 * 1024,
+      // LS sends Basic auth only when both are set; so does the reference backend require it.
+      basicAuth:
+        e.BASIC_AUTH_USER && e.BASIC_AUTH_PASS ? { user: e.BASIC_AUTH_USER, pass: e.BASIC_AUTH_PASS } : undefined,
+      webhookSecret: e.WEBHOOK_SECRET,
+    },
     scan: { pageSize: e.SCAN_PAGE_SIZE, chunkSize: e.CHUNK_SIZE, maxOutstandingChunks: e.MAX_OUTSTANDING_CHUNKS },
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, lockMs: e.JOB_LOCK_MS },
     logLevel: e.LOG_LEVEL,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineQueue, digest } from './contract.ts';
 
 /** Lanes: lower numbers run first (BullMQ priority). Interactive `/predict` > webhook imports > bulk runs. */
-export const PRIORITY = { interactive: 1, import: 5, bulk: 10 } as const;
+export const PRIORITY = { interactive: 1, predict: 2, import: 5, bulk: 10 } as const;
 
 const Region = z
   .object({
@@ -20,10 +20,17 @@ const Region = z
   })
   .loose();
 
+export const PipelineTaskPayload = z.object({
+  id: z.number().int().positive(),
+  data: z.record(z.string(), z.unknown()),
+});
+
 export const ScanJobPayload = z.object({
   runId: z.string().min(1),
   /** Set for a retry of failed tasks: scan exactly these ids instead of the project. */
   taskIds: z.array(z.number().int().positive()).optional(),
+  /** A webhook's batch of tasks (with their data), fanned out as is instead of paging the project. */
+  tasks: z.array(PipelineTaskPayload).min(1).optional(),
   /** Distinguishes successive retries of the same run. */
   attempt: z.number().int().nonnegative().default(0),
 });
@@ -45,11 +52,6 @@ export const scanQueue = defineQueue({
     removeOnFail: { age: 14 * 24 * 3600 },
   },
   jobId: (payload) => `scan.${payload.runId}.${payload.attempt}`,
-});
-
-export const PipelineTaskPayload = z.object({
-  id: z.number().int().positive(),
-  data: z.record(z.string(), z.unknown()),
 });
 
 export const ChunkJobPayload = z.object({

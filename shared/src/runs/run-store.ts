@@ -50,6 +50,8 @@ export interface RunRecord {
   /** The project's label config, captured when the scan started. */
   labelConfig: string | undefined;
   retries: number;
+  /** `/predict` runs: when the HTTP answer goes out; write-back waits until then. */
+  deadlineAt: number | undefined;
 }
 
 /** The run as the API shows it. */
@@ -195,6 +197,21 @@ end
 return status
 `;
 
+/**
+ * KEYS: claims. ARGV: owner, ttlSec, taskIds... Claims each task for `owner` unless another owner
+ * has it; returns the ids `owner` holds afterwards (so a retried claim is idempotent).
+ */
+const CLAIM = `
+local claims, owner = KEYS[1], ARGV[1]
+local mine = {}
+for i = 3, #ARGV do
+  redis.call('HSETNX', claims, ARGV[i], owner)
+  if redis.call('HGET', claims, ARGV[i]) == owner then mine[#mine + 1] = ARGV[i] end
+end
+redis.call('EXPIRE', claims, ARGV[2])
+return mine
+`;
+
 /** KEYS: run, failures. ARGV: now. Moves a finished run's failures back to work; returns the task ids. */
 const TAKE_FAILURES = `
 local run, failures = KEYS[1], KEYS[2]
@@ -219,6 +236,8 @@ export interface NewRun {
   source: RunSource;
   /** A deterministic id (webhook deliveries); a random sortable id when absent. */
   id?: string;
+  /** Known up front (webhooks, `/predict` carry it): the scan then needs no project read. */
+  labelConfig?: string;
 }
 
 export interface TaskOutcomes {
@@ -236,6 +255,8 @@ export type RunStore = ReturnType<typeof createRunStore>;
 export function createRunStore(redis: Redis, prefix: string) {
   const runKey = (id: string) => `${prefix}:run:${id}`;
   const failuresKey = (id: string) => `${prefix}:run:${id}:failures`;
+  const inlineKey = (id: string) => `${prefix}:run:${id}:inline`;
+  const claimsKey = (id: string) => `${prefix}:run:${id}:claims`;
   const ledgerKey = (project: number, modelVersion: string) => `${prefix}:ledger:${project}:${modelVersion}`;
   const indexKey = `${prefix}:runs`;
 
@@ -267,6 +288,7 @@ export function createRunStore(redis: Redis, prefix: string) {
       scanFinished: h.scanFinished === '1',
       labelConfig: h.labelConfig,
       retries: num('retries'),
+      deadlineAt: optionalNum('deadlineAt'),
     };
   }
 
@@ -295,6 +317,7 @@ export function createRunStore(redis: Redis, prefix: string) {
         cursor: '0',
         scanFinished: '0',
         retries: '0',
+        ...(input.labelConfig === undefined ? {} : { labelConfig: input.labelConfig }),
       };
       const created = await redis.hsetnx(runKey(id), 'status', 'queued');
       if (created === 1) {
@@ -345,6 +368,53 @@ export function createRunStore(redis: Redis, prefix: string) {
     async start(id: string, labelConfig: string, nowMs = Date.now()): Promise<RunStatus | undefined> {
       await redis.hset(runKey(id), 'labelConfig', labelConfig);
       return this.transition(id, ['queued'], 'running', '', nowMs);
+    },
+
+    /**
+     * Starts a `/predict` run whose tasks the gateway enqueues itself: no scan, every task counted
+     * as queued, and the deadline after which the write-back may deliver what the answer did not.
+     */
+    async startInline(id: string, init: { tasks: number; deadlineAt: number }, nowMs = Date.now()) {
+      const n = String(init.tasks);
+      await redis.hset(runKey(id), {
+        status: 'running',
+        startedAt: String(nowMs),
+        total: n,
+        scanned: n,
+        queued: n,
+        scanFinished: '1',
+        deadlineAt: String(init.deadlineAt),
+      });
+    },
+
+    /** Keeps predictions of a `/predict` run where the waiting gateway can read them. */
+    async storeInline(id: string, predictions: readonly { task: number; result: unknown[]; score: number | null }[]) {
+      if (predictions.length === 0) return;
+      const fields: string[] = [];
+      for (const p of predictions) fields.push(String(p.task), JSON.stringify({ result: p.result, score: p.score }));
+      await redis
+        .multi()
+        .hset(inlineKey(id), ...fields)
+        .expire(inlineKey(id), 3600)
+        .exec();
+    },
+
+    inlineCount: (id: string) => redis.hlen(inlineKey(id)),
+
+    async inlineResults(id: string): Promise<Map<number, { result: unknown[]; score: number | null }>> {
+      const flat = await redis.hgetall(inlineKey(id));
+      return new Map(Object.entries(flat).map(([task, raw]) => [Number(task), JSON.parse(raw)]));
+    },
+
+    /**
+     * The per-task atomic claim deciding who delivers a `/predict` task's prediction — the HTTP
+     * answer (`inline`) or the write-back (`writeback`) — never both, never neither. Returns the
+     * tasks `owner` holds.
+     */
+    async claim(id: string, owner: 'inline' | 'writeback', taskIds: readonly number[]): Promise<Set<number>> {
+      if (taskIds.length === 0) return new Set();
+      const mine = (await redis.eval(CLAIM, 1, claimsKey(id), owner, '86400', ...taskIds.map(String))) as string[];
+      return new Set(mine.map(Number));
     },
 
     fail(id: string, error: string, nowMs = Date.now()) {

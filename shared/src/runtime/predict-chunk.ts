@@ -19,7 +19,8 @@ import type { ProcessorContext } from './worker.ts';
 export interface PredictChunkDeps {
   runs: RunStore;
   pipeline: Pipeline;
-  enqueueWriteback(run: RunRecord, payload: WritebackJobPayload): Promise<void>;
+  /** `delayMs`: a `/predict` run's write-back waits for the HTTP answer's deadline. */
+  enqueueWriteback(run: RunRecord, payload: WritebackJobPayload, delayMs: number): Promise<void>;
   /** Prepared pipelines by run id, kept for the life of the process. */
   prepared: Map<string, PreparedPipeline>;
 }
@@ -30,6 +31,8 @@ export interface PredictChunkResult {
 }
 
 const PREPARED_CACHE_SIZE = 64;
+/** How long after a `/predict` deadline the write-back starts delivering what the answer lacked. */
+const WRITEBACK_GRACE_MS = 1000;
 
 function prepare(run: RunRecord, deps: PredictChunkDeps): PreparedPipeline {
   const cached = deps.prepared.get(run.id);
@@ -74,14 +77,25 @@ export async function predictChunk(
       predictions.push({ task: task.id, result, score: outcome.score });
     }
   }
-  await deps.enqueueWriteback(run, {
-    runId: run.id,
-    project: run.project,
-    modelVersion: run.modelVersion,
-    mode: run.mode,
-    chunkId: context.jobId,
-    predictions,
-    failures,
-  });
+  let delayMs = 0;
+  if (run.source === 'predict') {
+    // The gateway is waiting for these to answer LS inline; the write-back delivers the rest
+    // once the answer has gone out (the per-task claim settles any race).
+    await deps.runs.storeInline(run.id, predictions);
+    delayMs = Math.max(0, (run.deadlineAt ?? 0) + WRITEBACK_GRACE_MS - Date.now());
+  }
+  await deps.enqueueWriteback(
+    run,
+    {
+      runId: run.id,
+      project: run.project,
+      modelVersion: run.modelVersion,
+      mode: run.mode,
+      chunkId: context.jobId,
+      predictions,
+      failures,
+    },
+    delayMs,
+  );
   return { predicted: predictions.length, failed: failures.length };
 }

@@ -50,7 +50,11 @@ export function toChunks<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-async function enqueueChunks(run: RunRecord, tasks: readonly LabelStudioTask[], deps: ScanDeps): Promise<void> {
+async function enqueueChunks(
+  run: RunRecord,
+  tasks: readonly Pick<LabelStudioTask, 'id' | 'data'>[],
+  deps: ScanDeps,
+): Promise<void> {
   for (const chunk of toChunks(tasks, deps.chunkSize)) {
     await deps.enqueueChunk(run, {
       runId: run.id,
@@ -85,9 +89,9 @@ export async function scanRun(
   }
 
   if (run.status === 'queued') {
-    let labelConfig: string;
+    let labelConfig = run.labelConfig;
     try {
-      labelConfig = (await deps.labelStudio.projects.get(run.project, { signal: context.signal })).label_config;
+      labelConfig ??= (await deps.labelStudio.projects.get(run.project, { signal: context.signal })).label_config;
     } catch (error) {
       const reason = projectError(run, error);
       if (reason === undefined) throw error;
@@ -106,6 +110,7 @@ export async function scanRun(
   }
 
   if (payload.taskIds) return retryTasks(run, payload.taskIds, deps, context);
+  if (payload.tasks) return fanOutBatch(run, payload.tasks, deps);
 
   const maxOutstanding = deps.chunkSize * deps.maxOutstandingChunks;
   const totals = { ...nothing };
@@ -143,6 +148,30 @@ export async function scanRun(
     }
     run = (await deps.runs.get(run.id))!;
   }
+}
+
+/**
+ * A webhook's batch (TASKS_CREATED carries every task with its data): chunks it as one scanned page.
+ * The cursor check makes a re-run after a crash commit nothing twice; chunk ids dedupe the jobs.
+ */
+async function fanOutBatch(
+  run: RunRecord,
+  tasks: readonly { id: number; data: Record<string, unknown> }[],
+  deps: ScanDeps,
+): Promise<ScanResult> {
+  if (run.scanFinished) return nothing;
+  const sorted = [...tasks].sort((a, b) => a.id - b.id);
+  await enqueueChunks(run, sorted, deps);
+  await deps.runs.commitScanPage(run.id, {
+    expectedCursor: run.cursor,
+    newCursor: sorted[sorted.length - 1]!.id,
+    scanned: sorted.length,
+    queued: sorted.length,
+    skipped: 0,
+    total: sorted.length,
+    finished: true,
+  });
+  return { scanned: sorted.length, queued: sorted.length, skipped: 0 };
 }
 
 /** Re-enqueues a run's failed tasks (fetched again by id; never `GET /api/tasks/{id}`). */

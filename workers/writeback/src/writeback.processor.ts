@@ -17,6 +17,7 @@
  * (no attempt used); 5xx/network → backoff; other 4xx → the chunk's tasks fail with the reason.
  */
 import type { LabelStudioClient, PredictionImportItem } from '@prelabel/shared/label-studio/client';
+import type { ProjectStore } from '@prelabel/shared/projects/project-store';
 import type { WritebackJobPayload, WritebackJobResult } from '@prelabel/shared/queues/queues';
 import type { RunStore } from '@prelabel/shared/runs/run-store';
 import type { ProcessorContext } from '@prelabel/shared/runtime/worker';
@@ -25,6 +26,7 @@ import type { Redis } from 'ioredis';
 export interface WritebackDeps {
   labelStudio: LabelStudioClient;
   runs: RunStore;
+  projects: ProjectStore;
   redis: Redis;
   prefix: string;
   /** How long a chunk's snapshot outlives a chunk that keeps failing. @defaultValue 7 days */
@@ -48,10 +50,30 @@ export async function writePredictions(
     run,
     payload.predictions.map((prediction) => prediction.task),
   );
-  const pending = payload.predictions.filter((prediction) => !delivered.has(prediction.task));
   const failed = [...payload.failures];
   const done: number[] = [];
   const skipped: number[] = [];
+  let pending = payload.predictions.filter((prediction) => !delivered.has(prediction.task));
+
+  // Tasks deleted in LS meanwhile (TASKS_DELETED webhook): nothing to deliver.
+  const deleted = await deps.projects.deletedAmong(
+    run.project,
+    pending.map((prediction) => prediction.task),
+  );
+  skipped.push(...deleted);
+  pending = pending.filter((prediction) => !deleted.has(prediction.task));
+
+  if (run.source === 'predict' && pending.length > 0) {
+    // The /predict answer may already have delivered some of these: the claim decides.
+    const mine = await deps.runs.claim(
+      run.id,
+      'writeback',
+      pending.map((prediction) => prediction.task),
+    );
+    for (const prediction of pending) if (!mine.has(prediction.task)) done.push(prediction.task);
+    outcome.alreadyPresent += pending.length - mine.size;
+    pending = pending.filter((prediction) => mine.has(prediction.task));
+  }
 
   if (pending.length > 0) {
     const tasks = await deps.labelStudio.tasks.listByIds(

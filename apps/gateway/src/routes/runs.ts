@@ -150,7 +150,7 @@ export async function registerRunRoutes(app: FastifyInstance, deps: GatewayDeps)
     if (taskIds === undefined) {
       return problem(reply, 409, 'INVALID_TRANSITION', `cannot retry the failures of a run that is ${run.status}`);
     }
-    if (taskIds.length > 0) await deps.enqueueScan((await deps.runs.get(run.id))!, taskIds);
+    if (taskIds.length > 0) await deps.enqueueScan((await deps.runs.get(run.id))!, { taskIds });
     return reply.status(202).send({ id: run.id, retried: taskIds.length });
   });
 
