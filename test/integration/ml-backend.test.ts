@@ -4,11 +4,12 @@
  * write-back, exactly one prediction per task), /webhook (fast acknowledgement, import runs,
  * duplicate deliveries), Basic auth, and bad bodies on every route.
  */
+import { QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunView } from '../../shared/src/runs/run-store.ts';
 import { fixture, hasFixtures, NO_FIXTURES } from '../support/fixtures.ts';
 import { checkPredictions, NER_CONFIG, PATTERN_OPTIONS, seedProject } from '../support/project.ts';
-import { type Stack, startStack, waitFor } from '../support/stack.ts';
+import { REDIS_URL, type Stack, startStack, waitFor } from '../support/stack.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -188,6 +189,57 @@ describe.skipIf(!hasFixtures)('/predict', () => {
       done: 500,
       modelVersion: setup.body.model_version,
     });
+  });
+});
+
+describe('the interactive lane', () => {
+  it('runs a single-task /predict with context before every waiting backfill chunk', async () => {
+    stack = await startStack({
+      env: { CHUNK_SIZE: '100', WORKER_CONCURRENCY: '1', MAX_OUTSTANDING_CHUNKS: '30', PREDICT_DEADLINE_MS: '15000' },
+    });
+    const project = seedProject(stack.ls, 20_000);
+    await post(stack, '/setup', {
+      project: String(project),
+      schema: NER_CONFIG,
+      extra_params: { pipeline: 'patterns', options: PATTERN_OPTIONS },
+    });
+    // Watch the pipeline queue: which chunks become active between the interactive chunk's
+    // arrival and its start. Only the one already running may come first (concurrency 1).
+    const events = new QueueEvents('patterns', { connection: { url: REDIS_URL }, prefix: stack.prefix });
+    await events.waitUntilReady();
+    const order: string[] = [];
+    events.on('waiting', ({ jobId }) => order.push(`waiting ${jobId}`));
+    events.on('active', ({ jobId }) => order.push(`active ${jobId}`));
+    const bulk = await stack.api<{ id: string }>('POST', '/api/runs', {
+      project,
+      pipeline: 'patterns',
+      options: PATTERN_OPTIONS,
+    });
+    await waitFor(
+      async () => {
+        const waiting = await stack!.redis.zcard(`${stack!.prefix}:patterns:prioritized`);
+        return waiting >= 10 ? true : undefined;
+      },
+      30_000,
+      'a backlog of backfill chunks',
+    );
+    const answer = await post(stack, '/predict', {
+      project: String(project),
+      label_config: NER_CONFIG,
+      tasks: [{ id: 19_999, data: stack.ls.getTask(19_999)!.data }],
+      params: { login: null, password: null, context: { user_id: 1, result: [] } },
+    });
+    await events.close();
+    expect((answer.body.results as Prediction[])[0]!.result).toBeDefined();
+    const interactive = order.findIndex((line) => line.startsWith('waiting') && !line.includes(bulk.body.id));
+    const started = order.findIndex(
+      (line, i) => i > interactive && line.startsWith('active') && !line.includes(bulk.body.id),
+    );
+    expect(interactive).toBeGreaterThanOrEqual(0);
+    const bulkStartedBetween = order.slice(interactive + 1, started).filter((line) => line.startsWith('active'));
+    expect(bulkStartedBetween.length).toBeLessThanOrEqual(1);
+    const backfill = (await stack.api<RunView>('GET', `/api/runs/${bulk.body.id}`)).body;
+    expect(backfill.status).toBe('running');
   });
 });
 
