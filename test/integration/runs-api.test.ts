@@ -184,6 +184,25 @@ describe('controlling a run', () => {
   });
 });
 
+describe('two runs over the same tasks at once', () => {
+  it('still write one prediction per task', async () => {
+    stack = await startStack({ env: { CHUNK_SIZE: '50', SCAN_PAGE_SIZE: '200' } });
+    const project = seedProject(stack.ls, 3000);
+    const body = { project, pipeline: 'patterns', options: PATTERN_OPTIONS };
+    const [a, b] = await Promise.all([createRun(stack, body), createRun(stack, body)]);
+    const [runA, runB] = await Promise.all([finished(stack, a.body.id), finished(stack, b.body.id)]);
+    expect(runA.status).toBe('completed');
+    expect(runB.status).toBe('completed');
+    expect(runA.done + runB.done).toBe(3000);
+    expect(runA.done + runA.skipped).toBe(3000);
+    expect(runB.done + runB.skipped).toBe(3000);
+    expect(checkPredictions(stack.ls, project, a.body.modelVersion)).toMatchObject({
+      predictions: 3000,
+      duplicates: 0,
+    });
+  });
+});
+
 describe('failures, retries, events, dry runs', () => {
   it('lists failed tasks with a reason and retries them', async () => {
     stack = await startStack();

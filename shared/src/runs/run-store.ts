@@ -212,6 +212,38 @@ redis.call('EXPIRE', claims, ARGV[2])
 return mine
 `;
 
+/**
+ * KEYS: writers. ARGV: runId, now, ttlMs, taskIds... A task is being written by at most one run at
+ * a time: a field holds `<runId> <expiresAtMs>`; it is taken when absent, expired or already ours.
+ * Returns the ids this run holds.
+ */
+const CLAIM_WRITES = `
+local writers, runId, now, ttl = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local mine = {}
+for i = 4, #ARGV do
+  local holder = redis.call('HGET', writers, ARGV[i])
+  local free = not holder
+  if holder then
+    local owner, expires = string.match(holder, '^(%S+) (%d+)$')
+    free = owner == runId or tonumber(expires) < now
+  end
+  if free then
+    redis.call('HSET', writers, ARGV[i], runId .. ' ' .. (now + ttl))
+    mine[#mine + 1] = ARGV[i]
+  end
+end
+return mine
+`;
+
+/** KEYS: writers. ARGV: runId, taskIds... Releases this run's write claims. */
+const RELEASE_WRITES = `
+for i = 2, #ARGV do
+  local holder = redis.call('HGET', KEYS[1], ARGV[i])
+  if holder and string.sub(holder, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then redis.call('HDEL', KEYS[1], ARGV[i]) end
+end
+return 0
+`;
+
 /** KEYS: run, failures. ARGV: now. Moves a finished run's failures back to work; returns the task ids. */
 const TAKE_FAILURES = `
 local run, failures = KEYS[1], KEYS[2]
@@ -257,6 +289,7 @@ export function createRunStore(redis: Redis, prefix: string) {
   const failuresKey = (id: string) => `${prefix}:run:${id}:failures`;
   const inlineKey = (id: string) => `${prefix}:run:${id}:inline`;
   const claimsKey = (id: string) => `${prefix}:run:${id}:claims`;
+  const writersKey = (project: number, modelVersion: string) => `${prefix}:writing:${project}:${modelVersion}`;
   const ledgerKey = (project: number, modelVersion: string) => `${prefix}:ledger:${project}:${modelVersion}`;
   const indexKey = `${prefix}:runs`;
 
@@ -415,6 +448,35 @@ export function createRunStore(redis: Redis, prefix: string) {
       if (taskIds.length === 0) return new Set();
       const mine = (await redis.eval(CLAIM, 1, claimsKey(id), owner, '86400', ...taskIds.map(String))) as string[];
       return new Set(mine.map(Number));
+    },
+
+    /**
+     * Claims the right to write these tasks' predictions of the run's version for `ttlMs`, so two
+     * runs over the same tasks (an import during a backfill) never both write one. Returns the
+     * tasks this run may write; the others are being written by another run right now.
+     */
+    async claimWrites(
+      run: Pick<RunRecord, 'id' | 'project' | 'modelVersion'>,
+      taskIds: readonly number[],
+      ttlMs: number,
+      nowMs = Date.now(),
+    ): Promise<Set<number>> {
+      if (taskIds.length === 0) return new Set();
+      const mine = (await redis.eval(
+        CLAIM_WRITES,
+        1,
+        writersKey(run.project, run.modelVersion),
+        run.id,
+        String(nowMs),
+        String(ttlMs),
+        ...taskIds.map(String),
+      )) as string[];
+      return new Set(mine.map(Number));
+    },
+
+    async releaseWrites(run: Pick<RunRecord, 'id' | 'project' | 'modelVersion'>, taskIds: readonly number[]) {
+      if (taskIds.length === 0) return;
+      await redis.eval(RELEASE_WRITES, 1, writersKey(run.project, run.modelVersion), run.id, ...taskIds.map(String));
     },
 
     fail(id: string, error: string, nowMs = Date.now()) {

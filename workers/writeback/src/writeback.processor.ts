@@ -2,7 +2,9 @@
  * writeback: writes one predicted chunk to Label Studio, exactly once per (task, model_version).
  *
  * Input: a chunk's predictions and per-task failures. Steps:
- * 1. Drop tasks the ledger says this run already delivered (a re-run job, a re-enqueued chunk).
+ * 1. Drop tasks the ledger says this run already delivered (a re-run job, a re-enqueued chunk),
+ *    tasks deleted in LS meanwhile, and tasks another run is writing right now (a short-lived
+ *    per-task write claim, so two runs over the same tasks never both write one).
  * 2. List the remaining tasks (`GET /api/tasks` filtered on id, never `GET /api/tasks/{id}`) and
  *    keep, in Redis, a snapshot of the predictions of this model_version they held before our
  *    first attempt. On every attempt, a prediction not in the snapshot is ours from an earlier
@@ -32,6 +34,9 @@ export interface WritebackDeps {
   /** How long a chunk's snapshot outlives a chunk that keeps failing. @defaultValue 7 days */
   snapshotTtlSec?: number;
 }
+
+/** Longer than a write-back job takes; a crashed job's claims lapse after this. */
+const WRITE_CLAIM_TTL_MS = 10 * 60_000;
 
 const DROPPED_REASON =
   'Label Studio dropped the prediction on import (it did not validate against the project label config)';
@@ -74,6 +79,15 @@ export async function writePredictions(
     outcome.alreadyPresent += pending.length - mine.size;
     pending = pending.filter((prediction) => mine.has(prediction.task));
   }
+
+  // Another run over the same tasks (an import during a backfill) may be writing some right now.
+  const claimed = await deps.runs.claimWrites(
+    run,
+    pending.map((prediction) => prediction.task),
+    WRITE_CLAIM_TTL_MS,
+  );
+  for (const prediction of pending) if (!claimed.has(prediction.task)) skipped.push(prediction.task);
+  pending = pending.filter((prediction) => claimed.has(prediction.task));
 
   if (pending.length > 0) {
     const tasks = await deps.labelStudio.tasks.listByIds(
@@ -151,6 +165,7 @@ export async function writePredictions(
   }
 
   const added = await deps.runs.commitTasks(run, { done, skipped, failed });
+  await deps.runs.releaseWrites(run, [...claimed]);
   // Only after the ledger knows: a crash before this line must find the snapshot again.
   await deps.redis.del(`${deps.prefix}:wb:${payload.chunkId}`);
   outcome.skipped = skipped.length;
