@@ -5,12 +5,14 @@
  *
  *   node test/bench/bench.ts [--tasks N] [--warmup-tasks N] [--raw-jobs N] [--raw-concurrency N]
  *     [--chunk-size N] [--page-size N] [--max-outstanding N] [--concurrency N] [--writes-per-sec N]
- *     [--timeout-s N] [--out FILE] [--readme | --no-readme] [--log-dir DIR]
+ *     [--timeout-s N] [--webhook-deliveries N] [--webhook-tasks N] [--out FILE]
+ *     [--readme | --no-readme] [--log-dir DIR]
  *
  * Every flag has an environment twin (BENCH_TASKS, BENCH_WARMUP_TASKS, BENCH_RAW_JOBS,
  * BENCH_RAW_CONCURRENCY, BENCH_CHUNK_SIZE, BENCH_SCAN_PAGE_SIZE, BENCH_MAX_OUTSTANDING,
- * BENCH_CONCURRENCY, BENCH_WRITES_PER_SEC, BENCH_TIMEOUT_S, BENCH_LOG_DIR); flags win. REDIS_URL
- * picks the Redis (default local); BENCH_NODE_FLAGS adds Node flags to every process of step 2.
+ * BENCH_CONCURRENCY, BENCH_WRITES_PER_SEC, BENCH_TIMEOUT_S, BENCH_WEBHOOK_DELIVERIES,
+ * BENCH_WEBHOOK_TASKS, BENCH_LOG_DIR); flags win. REDIS_URL picks the Redis (default local);
+ * BENCH_NODE_FLAGS adds Node flags to every process of step 2.
  *
  * 1. Baseline: `raw-bullmq.ts` in a child process adds BENCH_RAW_JOBS no-op jobs and processes them
  *    (jobs/s of the processing). `--raw-jobs 0` skips it.
@@ -28,7 +30,21 @@
  *    peak RSS, "flat" (the peak of the measured run's last third is within 15 % / 16 MiB of its
  *    first third's; not judged on a run under 2 s, whose thirds are a sample or two) and the share of a core each process used during the run; Redis's CPU comes
  *    from INFO (a shared Redis counts its other clients too).
- * 5. Results: pretty JSON in `test/bench/results/latest.json` (a full-size run; other sizes go to
+ * 5. Webhook acknowledgement, on the same LS test server, gateway and workers: a new project of
+ *    BENCH_WEBHOOK_DELIVERIES × BENCH_WEBHOOK_TASKS tasks (default 20 × 5 000) is seeded and set up
+ *    as Label Studio does (`POST /setup` with Extra params `{"pipeline": "patterns", "options"}`).
+ *    The driver builds one Label Studio-shaped `TASKS_CREATED` payload per BENCH_WEBHOOK_TASKS tasks
+ *    (the ids and texts LS holds), serializes them all, then delivers them one after another as LS
+ *    does (`POST /webhook`, each waits for the previous answer) and times each acknowledgement
+ *    client-side, send → full response. Each must answer 201 `{"status": "ok", "run", "duplicate":
+ *    false}` with a run of its own; the first payload is then delivered twice more and must answer
+ *    `duplicate: true` with the same run. Every run must complete with done = its tasks and no
+ *    failure, and LS must end with exactly one prediction per task of the project (that
+ *    model_version, no duplicates, no trap call). Figures: ack p50 / p99 (nearest rank: of 20
+ *    deliveries, the slowest) / max against the 250 ms target, the gateway's CPU per ack, and the
+ *    drain rate: tasks ÷ (first delivery sent → last run seen `completed`).
+ *    `--webhook-deliveries 0` skips it.
+ * 6. Results: pretty JSON in `test/bench/results/latest.json` (a full-size run; other sizes go to
  *    `results/smoke.json`), and the README block between `<!-- bench:start -->` and
  *    `<!-- bench:end -->` (full-size runs only, unless `--readme`). A table is printed on stdout.
  * Cleanup, also on failure and SIGINT/SIGTERM: every child process is stopped and every Redis key
@@ -81,6 +97,8 @@ const DEFAULTS = {
   maxOutstandingChunks: 16,
   workerConcurrency: 4,
   writesPerSec: 100,
+  webhookDeliveries: 20,
+  webhookTasks: 5000,
 };
 
 const { values: flags } = parseArgs({
@@ -95,6 +113,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string' },
     'writes-per-sec': { type: 'string' },
     'timeout-s': { type: 'string' },
+    'webhook-deliveries': { type: 'string' },
+    'webhook-tasks': { type: 'string' },
     out: { type: 'string' },
     'log-dir': { type: 'string' },
     readme: { type: 'boolean' },
@@ -129,6 +149,9 @@ const settings = {
   writesPerSec: intSetting('writes-per-sec', 'BENCH_WRITES_PER_SEC', DEFAULTS.writesPerSec),
   // Generous: a healthy run takes well under a minute per 100 000 tasks here.
   timeoutS: intSetting('timeout-s', 'BENCH_TIMEOUT_S', Math.max(120, Math.ceil(tasks / 200))),
+  // The issue's figure: a 5 000-task TASKS_CREATED webhook, p99 over 20 deliveries.
+  webhookDeliveries: intSetting('webhook-deliveries', 'BENCH_WEBHOOK_DELIVERIES', DEFAULTS.webhookDeliveries, 0),
+  webhookTasks: intSetting('webhook-tasks', 'BENCH_WEBHOOK_TASKS', DEFAULTS.webhookTasks),
 };
 const fullSize = tasks === FULL_SIZE;
 const outFile = flags.out ?? `${RESULTS_DIR}${fullSize ? 'latest.json' : 'smoke.json'}`;
@@ -446,17 +469,21 @@ function figuresOf(proc: Proc, t0: number, t1: number): ProcessFigures {
   };
 }
 
-async function seedProject(lsUrl: string, title: string, count: number): Promise<number> {
+/** Creates an NER project in LS with `count` tasks; returns its id and the first task's id (ids are consecutive). */
+async function seedProject(lsUrl: string, title: string, count: number): Promise<{ id: number; firstId: number }> {
   const project = await expectOk<{ id: number }>('POST', `${lsUrl}/__admin/projects`, {
     title,
     label_config: NER_CONFIG,
   });
-  const seeded = await expectOk<{ created: number }>('POST', `${lsUrl}/__admin/projects/${project.id}/tasks`, {
-    count,
-    texts: TEXTS,
-  });
-  if (seeded.created !== count) throw new Error(`LS seeded ${seeded.created} tasks, not ${count}`);
-  return project.id;
+  const seeded = await expectOk<{ created: number; first_id: number; last_id: number }>(
+    'POST',
+    `${lsUrl}/__admin/projects/${project.id}/tasks`,
+    { count, texts: TEXTS },
+  );
+  if (seeded.created !== count || seeded.last_id - seeded.first_id !== count - 1) {
+    throw new Error(`LS seeded ${seeded.created} tasks (${seeded.first_id}…${seeded.last_id}), not ${count}`);
+  }
+  return { id: project.id, firstId: seeded.first_id };
 }
 
 /** Starts a `patterns` run on `project` and polls it to `completed`; t0/t1 bracket POST → completion seen. */
@@ -493,14 +520,17 @@ async function runToCompletion(gatewayUrl: string, project: number, label: strin
   }
 }
 
+/** The LS test server and gateway of the end-to-end run, which the webhook part reuses. */
+let services: { lsUrl: string; gatewayUrl: string } | undefined;
+
 async function endToEnd(redis: Redis) {
   console.error(`end to end: ${fmt(settings.tasks)} tasks (warm-up ${fmt(settings.warmupTasks)}), prefix ${prefix}`);
   const ls = launch('ls-server', [...nodeFlags, LS_MAIN, '--port', '0'], { PATH: process.env.PATH ?? '' }, false);
   const lsInfo = JSON.parse(await firstLine(ls, 30_000)) as { url: string; personalAccessToken: string };
   const seedStart = performance.now();
   const warmupProject =
-    settings.warmupTasks > 0 ? await seedProject(lsInfo.url, 'bench warm-up', settings.warmupTasks) : undefined;
-  const project = await seedProject(lsInfo.url, `bench ${settings.tasks}`, settings.tasks);
+    settings.warmupTasks > 0 ? (await seedProject(lsInfo.url, 'bench warm-up', settings.warmupTasks)).id : undefined;
+  const project = (await seedProject(lsInfo.url, `bench ${settings.tasks}`, settings.tasks)).id;
   const seedSeconds = (performance.now() - seedStart) / 1000;
   console.error(`  LS test server at ${lsInfo.url}: seeded in ${round(seedSeconds, 2)} s`);
 
@@ -525,6 +555,7 @@ async function endToEnd(redis: Redis) {
   launch('worker scan+writeback', [...nodeFlags, CLI_MAIN, 'worker', 'scan', 'writeback'], env, true);
   launch('worker patterns', [...nodeFlags, CLI_MAIN, 'worker', 'patterns'], env, true);
   const gatewayUrl = `http://127.0.0.1:${port}`;
+  services = { lsUrl: lsInfo.url, gatewayUrl };
 
   // Ready means: the gateway answers and every queue has a worker registered in Redis, so the clock
   // does not count process start-up.
@@ -656,9 +687,390 @@ async function endToEnd(redis: Redis) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Webhook acknowledgement
+
+/** The issue's target for the p99 acknowledgement of a 5 000-task TASKS_CREATED. */
+const WEBHOOK_TARGET_P99_MS = 250;
+/** Label Studio's WEBHOOK_TIMEOUT: it gives up on a delivery after 1 s, and never retries it. */
+const LS_WEBHOOK_TIMEOUT_MS = 1000;
+
+/** The text the LS test server generated for the `i`-th task (0-based in its seed call) with id `id`. */
+const seededText = (i: number, id: number) =>
+  TEXTS[i % TEXTS.length]!.replaceAll('{i}', String(i))
+    .replaceAll('{n}', String(i + 1))
+    .replaceAll('{id}', String(id));
+
+/** Nearest rank: the smallest value with at least p % of the values at or below it (p99 of 20: the slowest). */
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/** What p99 means over `n` values, in words. */
+function nearestRank99(n: number): string {
+  const rank = Math.ceil(0.99 * n);
+  return rank === n ? `of ${n} deliveries, the slowest` : `the ${rank}-th fastest of ${n} deliveries`;
+}
+
+interface Ack {
+  ms: number;
+  status: number;
+  body: { status?: string; run?: string; duplicate?: boolean };
+  /** The gateway's CPU time (user + system, 10 ms ticks) while this delivery was in flight. */
+  gatewayCpuMs: number;
+}
+
+/** One delivery as LS makes it: `POST /webhook` with a JSON body, timed send → full response. */
+async function deliver(gatewayUrl: string, body: Buffer, gateway: Proc | undefined): Promise<Ack> {
+  const cpuBefore = gateway ? readProc(gateway.pid)?.cpuTicks : undefined;
+  const t0 = performance.now();
+  const response = await fetch(`${gatewayUrl}/webhook`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+  const text = await response.text();
+  const ms = performance.now() - t0;
+  const cpuAfter = gateway ? readProc(gateway.pid)?.cpuTicks : undefined;
+  let parsed: Ack['body'];
+  try {
+    parsed = JSON.parse(text) as Ack['body'];
+  } catch {
+    parsed = { status: `not JSON: ${text.slice(0, 200)}` };
+  }
+  return {
+    ms,
+    status: response.status,
+    body: parsed,
+    gatewayCpuMs: cpuBefore === undefined || cpuAfter === undefined ? 0 : ((cpuAfter - cpuBefore) * 1000) / CLOCK_TICKS,
+  };
+}
+
+/**
+ * LS's TASKS_CREATED payload for `count` consecutive tasks from `firstId` (the `index`-th seeded
+ * onwards): TaskWebhookSerializer (every Task column) and ProjectWebhookSerializer (every Project
+ * column plus the counters), as in /work/shared/docs/label-studio-protocol.md §3.2.
+ */
+function tasksCreatedPayload(
+  project: Record<string, unknown>,
+  firstId: number,
+  index: number,
+  count: number,
+  stamps: { created_at: string; updated_at: string },
+) {
+  const tasks = Array.from({ length: count }, (_, k) => {
+    const id = firstId + index + k;
+    return {
+      id,
+      data: { text: seededText(index + k, id) },
+      meta: {},
+      created_at: stamps.created_at,
+      updated_at: stamps.updated_at,
+      is_labeled: false,
+      overlap: 1,
+      project: project.id,
+      file_upload: null,
+      inner_id: index + k + 1,
+      total_annotations: 0,
+      cancelled_annotations: 0,
+      total_predictions: 0,
+      comment_count: 0,
+      unresolved_comment_count: 0,
+      last_comment_updated_at: null,
+      updated_by: null,
+      comment_authors: [],
+    };
+  });
+  return { action: 'TASKS_CREATED', tasks, project };
+}
+
+async function webhookAck(redis: Redis) {
+  if (settings.webhookDeliveries === 0) return undefined;
+  if (!services) throw new Error('webhook: the end-to-end services are not running');
+  const { lsUrl, gatewayUrl } = services;
+  const deliveries = settings.webhookDeliveries;
+  const batch = settings.webhookTasks;
+  const total = deliveries * batch;
+  console.error(`webhook: ${deliveries} TASKS_CREATED deliveries of ${fmt(batch)} tasks (project of ${fmt(total)})`);
+  const seedStart = performance.now();
+  const seeded = await seedProject(lsUrl, `bench webhook ${total}`, total);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+
+  // Connect model, as LS does it: /setup with the label config and the Extra params as a JSON string.
+  const setup = await expectOk<{ model_version: string }>('POST', `${gatewayUrl}/setup`, {
+    project: `${seeded.id}.${Math.floor(Date.now() / 1000)}`,
+    schema: NER_CONFIG,
+    hostname: lsUrl,
+    access_token: 'x',
+    extra_params: JSON.stringify({ pipeline: 'patterns', options: PATTERN_OPTIONS }),
+  });
+  const modelVersion = setup.model_version;
+
+  // The payloads, built and serialized before any clock starts. The project as LS serializes it:
+  // its columns (created_by as an id) and counters; the tasks with the ids and texts LS holds,
+  // checked against LS at both ends of every batch.
+  const lsProject = await expectOk<Record<string, unknown>>('GET', `${lsUrl}/__admin/projects/${seeded.id}`);
+  const project = {
+    id: seeded.id,
+    title: lsProject.title,
+    description: lsProject.description,
+    label_config: NER_CONFIG,
+    expert_instruction: lsProject.expert_instruction,
+    show_instruction: lsProject.show_instruction,
+    show_skip_button: lsProject.show_skip_button,
+    enable_empty_annotation: lsProject.enable_empty_annotation,
+    show_annotation_history: lsProject.show_annotation_history,
+    show_collab_predictions: true,
+    evaluate_predictions_automatically: false,
+    token: randomBytes(8).toString('hex'),
+    result_count: 0,
+    color: lsProject.color,
+    maximum_annotations: lsProject.maximum_annotations,
+    min_annotations_to_start_training: lsProject.min_annotations_to_start_training,
+    control_weights: {},
+    model_version: '',
+    data_types: { text: 'Text' },
+    is_draft: false,
+    is_published: false,
+    created_at: lsProject.created_at,
+    updated_at: lsProject.created_at,
+    sampling: lsProject.sampling,
+    show_ground_truth_first: lsProject.show_ground_truth_first,
+    show_overlap_first: lsProject.show_overlap_first,
+    overlap_cohort_percentage: lsProject.overlap_cohort_percentage,
+    task_data_login: null,
+    task_data_password: null,
+    organization: lsProject.organization,
+    created_by: 1,
+    task_number: total,
+    finished_task_number: 0,
+    total_predictions_number: 0,
+    total_annotations_number: 0,
+    num_tasks_with_annotations: 0,
+    useful_annotation_number: 0,
+    ground_truth_number: 0,
+    skipped_annotations_number: 0,
+  };
+  const bodies: Buffer[] = [];
+  for (let d = 0; d < deliveries; d += 1) {
+    const index = d * batch;
+    const ends = [index, index + batch - 1];
+    const held = await Promise.all(
+      ends.map((i) =>
+        expectOk<{ id: number; data: { text?: string }; created_at: string; updated_at: string; project: number }>(
+          'GET',
+          `${lsUrl}/__admin/tasks/${seeded.firstId + i}`,
+        ),
+      ),
+    );
+    for (const [k, task] of held.entries()) {
+      const i = ends[k]!;
+      if (task.project !== seeded.id || task.data.text !== seededText(i, seeded.firstId + i)) {
+        throw new Error(`webhook: task ${task.id} in LS is not the task the payload describes`);
+      }
+    }
+    const payload = tasksCreatedPayload(project, seeded.firstId, index, batch, held[0]!);
+    bodies.push(Buffer.from(JSON.stringify(payload)));
+  }
+  const payloadMB = bodies.reduce((sum, body) => sum + body.length, 0) / deliveries / 1e6;
+  console.error(
+    `  project ${seeded.id} seeded in ${round(seedSeconds, 2)} s; model_version ${modelVersion}; payloads ${round(payloadMB, 2)} MB each`,
+  );
+  // This part's LS counters (predictions written, trap calls) start from zero.
+  await expectOk('DELETE', `${lsUrl}/__admin/counters`);
+  await sleep(1000); // let the services go idle, so the first delivery meets a settled gateway
+
+  const gateway = procs.find((proc) => proc.name === 'gateway');
+  const windowStart = sampleAll();
+  const redisCpuBefore = await redisCpuSeconds(redis);
+  const t0 = performance.now();
+  const acks: Ack[] = [];
+  for (const body of bodies) acks.push(await deliver(gatewayUrl, body, gateway));
+  const acksDone = performance.now();
+  // Re-delivery: LS never retries, but an operator replaying a webhook (or two LS webhooks on the
+  // same URL) sends the same payload again: it must be the same run, not a second one.
+  const redeliveries: Ack[] = [];
+  for (let k = 0; k < 2; k += 1) redeliveries.push(await deliver(gatewayUrl, bodies[0]!, gateway));
+
+  const ackMs = acks.map((ack) => ack.ms);
+  const sorted = [...ackMs].sort((a, b) => a - b);
+  const p50 = percentile(sorted, 50);
+  const p99 = percentile(sorted, 99);
+  const max = sorted.at(-1) ?? 0;
+  // Shown before any check, so the figures are seen even when a check fails below.
+  console.error(
+    `  acks: p50 ${round(p50)} ms, p99 ${round(p99)} ms, max ${round(max)} ms (target p99 < ${WEBHOOK_TARGET_P99_MS} ms); ` +
+      `re-deliveries ${redeliveries.map((ack) => `${round(ack.ms)} ms`).join(', ')}`,
+  );
+  const problems: string[] = [];
+  for (const [d, ack] of acks.entries()) {
+    if (
+      ack.status !== 201 ||
+      ack.body.status !== 'ok' ||
+      typeof ack.body.run !== 'string' ||
+      ack.body.duplicate !== false
+    ) {
+      problems.push(`delivery ${d + 1} answered ${ack.status} ${JSON.stringify(ack.body)}`);
+    }
+  }
+  const runIds = acks.map((ack) => ack.body.run).filter((id): id is string => typeof id === 'string');
+  if (new Set(runIds).size !== deliveries)
+    problems.push(`${deliveries} payloads gave ${new Set(runIds).size} distinct runs`);
+  for (const [k, ack] of redeliveries.entries()) {
+    if (ack.body.duplicate !== true || ack.body.run !== acks[0]?.body.run) {
+      problems.push(
+        `re-delivery ${k + 1} of payload 1 answered ${ack.status} ${JSON.stringify(ack.body)}, expected duplicate: true and run ${acks[0]?.body.run}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new Error(`webhook acknowledgements:\n  - ${problems.join('\n  - ')}`);
+
+  // Drain: every run to `completed`.
+  const finals = new Map<string, RunView>();
+  let lastProgress = t0;
+  for (;;) {
+    const pending = runIds.filter((id) => !finals.has(id));
+    const views = await Promise.all(pending.map((id) => expectOk<RunView>('GET', `${gatewayUrl}/api/runs/${id}`)));
+    for (const run of views) {
+      if (run.status === 'completed') finals.set(run.id, run);
+      else if (run.status === 'failed' || run.status === 'cancelled') {
+        throw new Error(`webhook run ${run.id} ${run.status}: ${run.error ?? 'no reason given'}`);
+      }
+    }
+    if (finals.size === runIds.length) break;
+    assertAlive();
+    const now = performance.now();
+    if (now - t0 > settings.timeoutS * 1000) {
+      const done = views.reduce((sum, run) => sum + run.done, 0) + [...finals.values()].reduce((s, r) => s + r.done, 0);
+      throw new Error(
+        `webhook runs not all completed after ${settings.timeoutS} s (${finals.size}/${runIds.length} runs, ${done} tasks done)`,
+      );
+    }
+    if (now - lastProgress >= PROGRESS_MS) {
+      lastProgress = now;
+      const done = views.reduce((sum, run) => sum + run.done, 0) + [...finals.values()].reduce((s, r) => s + r.done, 0);
+      console.error(
+        `  webhook ${round((now - t0) / 1000, 0)} s: ${finals.size}/${runIds.length} runs completed, ${fmt(done)}/${fmt(total)} tasks done`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+  const t1 = performance.now();
+  const windowEnd = sampleAll();
+  const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
+  const drainSeconds = (t1 - t0) / 1000;
+  console.error(`  drained in ${round(drainSeconds, 2)} s: ${fmt(total / drainSeconds)} tasks/s`);
+
+  // Exactly once, on the runs' side and on LS's.
+  const runs = runIds.map((id) => finals.get(id)!);
+  for (const run of runs) {
+    if (run.total !== batch || run.done !== batch || run.failed !== 0) {
+      problems.push(
+        `run ${run.id}: total ${run.total}, done ${run.done}, failed ${run.failed}; expected ${batch}, ${batch}, 0`,
+      );
+    }
+    if (run.modelVersion !== modelVersion)
+      problems.push(`run ${run.id} has model_version ${run.modelVersion}, /setup said ${modelVersion}`);
+  }
+  const predictions = await expectOk<{ task: number; model_version: string }[]>(
+    'GET',
+    `${lsUrl}/__admin/projects/${seeded.id}/predictions`,
+  );
+  const ours = predictions.filter((p) => p.model_version === modelVersion);
+  const tasksPredicted = new Set(ours.map((p) => p.task));
+  const duplicates = await expectOk<{ tasks_with_duplicates: number }>(
+    'GET',
+    `${lsUrl}/__admin/projects/${seeded.id}/duplicates?model_version=${encodeURIComponent(modelVersion)}`,
+  );
+  const counters = await expectOk<{ trapCalls: number; predictionsWritten: number; importSkipped: number }>(
+    'GET',
+    `${lsUrl}/__admin/counters`,
+  );
+  if (ours.length !== total) problems.push(`LS holds ${ours.length} predictions of ${modelVersion}, expected ${total}`);
+  if (tasksPredicted.size !== total)
+    problems.push(`LS holds predictions on ${tasksPredicted.size} tasks, expected ${total}`);
+  if (predictions.length !== ours.length)
+    problems.push(`LS holds ${predictions.length - ours.length} predictions of other versions`);
+  if (duplicates.tasks_with_duplicates !== 0) {
+    problems.push(`LS holds duplicate predictions on ${duplicates.tasks_with_duplicates} tasks`);
+  }
+  if (counters.trapCalls !== 0) problems.push(`LS counted ${counters.trapCalls} trap calls (GET /api/tasks/{id})`);
+  if (counters.predictionsWritten !== total) {
+    problems.push(`LS stored ${counters.predictionsWritten} predictions, expected ${total}`);
+  }
+  if (problems.length > 0) throw new Error(`the webhook runs were not exactly once:\n  - ${problems.join('\n  - ')}`);
+
+  const started = runs.map((run) => Date.parse(run.createdAt));
+  const finished = runs.map((run) => Date.parse(run.finishedAt ?? run.createdAt));
+  const gatewayCpuMs = acks.map((ack) => ack.gatewayCpuMs);
+  return {
+    projectId: seeded.id,
+    modelVersion,
+    deliveries,
+    tasksPerDelivery: batch,
+    tasks: total,
+    seedSeconds: round(seedSeconds, 2),
+    payloadMB: round(payloadMB, 2),
+    ack: {
+      p50Ms: round(p50),
+      p99Ms: round(p99),
+      maxMs: round(max),
+      meanMs: round(ackMs.reduce((sum, ms) => sum + ms, 0) / deliveries),
+      targetP99Ms: WEBHOOK_TARGET_P99_MS,
+      p99UnderTarget: p99 < WEBHOOK_TARGET_P99_MS,
+      allUnderLsTimeout: max < LS_WEBHOOK_TIMEOUT_MS,
+      percentile: `nearest rank: ${nearestRank99(deliveries)}`,
+      latenciesMs: ackMs.map((ms) => round(ms)),
+      gatewayCpuMsPerAck: round(gatewayCpuMs.reduce((sum, ms) => sum + ms, 0) / deliveries),
+      gatewayCpuMs,
+      deliveriesSeconds: round((acksDone - t0) / 1000, 2),
+    },
+    redelivery: {
+      latenciesMs: redeliveries.map((ack) => round(ack.ms)),
+      run: redeliveries[0]?.body.run,
+      duplicate: redeliveries.every((ack) => ack.body.duplicate === true),
+    },
+    drain: {
+      seconds: round(drainSeconds, 2),
+      tasksPerSec: Math.round(total / drainSeconds),
+      // The runs' own clock: first run created → last run finished (Redis timestamps).
+      runsSpanSeconds: round((Math.max(...finished) - Math.min(...started)) / 1000, 2),
+    },
+    runs: runs.map((run) => ({
+      id: run.id,
+      total: run.total,
+      done: run.done,
+      failed: run.failed,
+      createdAt: run.createdAt,
+      finishedAt: run.finishedAt,
+    })),
+    checks: {
+      predictions: ours.length,
+      tasksWithPrediction: tasksPredicted.size,
+      duplicates: duplicates.tasks_with_duplicates,
+      trapCalls: counters.trapCalls,
+      predictionsWritten: counters.predictionsWritten,
+      importSkipped: counters.importSkipped,
+    },
+    processes: procs.map((proc) => {
+      const f = figuresOf(proc, windowStart, windowEnd);
+      const inWindow = proc.samples.filter((s) => s.t >= windowStart && s.t <= windowEnd);
+      return {
+        name: f.name,
+        peakRssMiB: round(Math.max(0, ...inWindow.map((s) => s.rssKiB)) / 1024),
+        cpuSeconds: f.cpuSeconds,
+        cpuPercentOfCore: f.cpuPercentOfCore,
+        cpuPeakPercentOfCore: f.cpuPeakPercentOfCore,
+      };
+    }),
+    redis: { cpuSeconds: round(redisCpu, 2), cpuPercentOfCore: Math.round((redisCpu / drainSeconds) * 100) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reporting
 
 type EndToEnd = Awaited<ReturnType<typeof endToEnd>>;
+type Webhook = NonNullable<Awaited<ReturnType<typeof webhookAck>>>;
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -666,7 +1078,41 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
-function readmeBlock(e2e: EndToEnd, raw: RawResult | undefined, date: string, cpuModel: string, redisVersion: string) {
+function webhookRows(webhook: Webhook | undefined): string[][] {
+  if (!webhook) return [['webhook acknowledgement (`BENCH_WEBHOOK_DELIVERIES=0`)', 'skipped']];
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const { ack } = webhook;
+  return [
+    [
+      `webhook ack, \`TASKS_CREATED\` of ${fmt(webhook.tasksPerDelivery)} tasks (${webhook.payloadMB} MB), ${webhook.deliveries} deliveries`,
+      `p50 ${ms(ack.p50Ms)}, **p99 ${ms(ack.p99Ms)}**, max ${ms(ack.maxMs)}; p99 < ${ack.targetP99Ms} ms: **${ack.p99UnderTarget ? 'yes' : 'no'}**`,
+    ],
+    ['gateway CPU per webhook ack (mean)', ms(ack.gatewayCpuMsPerAck)],
+    [
+      'same payload delivered twice more',
+      `${webhook.redelivery.duplicate ? 'same run, `duplicate: true`' : '**a new run**'} (${webhook.redelivery.latenciesMs.map(ms).join(', ')})`,
+    ],
+    [
+      `webhook drain, ${webhook.deliveries} runs × ${fmt(webhook.tasksPerDelivery)} tasks`,
+      `**${fmt(webhook.drain.tasksPerSec)} tasks/s** (first delivery → last run \`completed\`: ${webhook.drain.seconds} s)`,
+    ],
+    [
+      'webhook runs, predictions in LS',
+      `${fmt(webhook.checks.predictions)} on ${fmt(webhook.checks.tasksWithPrediction)} tasks; ${webhook.checks.duplicates} duplicates, ${webhook.checks.trapCalls} trap calls`,
+    ],
+  ];
+}
+
+function readmeBlock(
+  e2e: EndToEnd,
+  raw: RawResult | undefined,
+  webhook: Webhook | undefined,
+  date: string,
+  cpuModel: string,
+  redisVersion: string,
+  loadAverage: number,
+  benchSeconds: number,
+) {
   const ratio = raw ? round(e2e.tasksPerSec / raw.jobsPerSec, 2) : undefined;
   const byName = (name: string) => e2e.processes.find((p) => p.name === name);
   const mib = (n: number) => `${Math.round(n)} MiB`;
@@ -701,12 +1147,14 @@ function readmeBlock(e2e: EndToEnd, raw: RawResult | undefined, date: string, cp
     ],
     ['peak RSS, LS test server', ls ? `${mib(ls.peakRssMiB)} (keeps every task and prediction in memory)` : '—'],
     [`CPU during the run, % of one core (of ${os.cpus().length * 100})`, `${cpu.join(', ')}; total ${cpuTotal}`],
+    ...webhookRows(webhook),
   ];
   const warm = e2e.warmup
     ? `the measured run follows a ${fmt(settings.warmupTasks)}-task warm-up run on another project.`
     : 'no warm-up run before the measured one.';
   return [
-    `Measured ${date} on ${os.cpus().length} CPUs (${cpuModel}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB), Node ${process.version}, Redis ${redisVersion} on the same host.`,
+    `Measured ${date} on ${os.cpus().length} CPUs (${cpuModel}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB), Node ${process.version}, Redis ${redisVersion} on the same host`,
+    `(1-minute load average ${round(loadAverage, 2)} when the bench began: the host is shared).`,
     `Every piece runs in its own process; ${warm}`,
     `Settings: CHUNK_SIZE=${settings.chunkSize}, SCAN_PAGE_SIZE=${settings.scanPageSize}, MAX_OUTSTANDING_CHUNKS=${settings.maxOutstandingChunks}, WORKER_CONCURRENCY=${settings.workerConcurrency},`,
     `LABEL_STUDIO_WRITES_PER_SEC=${settings.writesPerSec}. At its default of 20 that limiter caps any run at 20 × CHUNK_SIZE`,
@@ -716,9 +1164,19 @@ function readmeBlock(e2e: EndToEnd, raw: RawResult | undefined, date: string, cp
     '',
     `One prelabel job carries a chunk of ${settings.chunkSize} tasks (one pipeline job and one write-back job per chunk), so the`,
     'ratio compares tasks with bare no-op jobs and can exceed 1.',
+    ...(webhook
+      ? [
+          '',
+          `Webhook rows: then, on the same processes, a new project of ${fmt(webhook.tasks)} tasks is set up through \`POST /setup\` as`,
+          `Label Studio does, and ${webhook.deliveries} Label Studio-shaped \`TASKS_CREATED\` payloads of ${fmt(webhook.tasksPerDelivery)} tasks each (LS's WEBHOOK_BATCH_SIZE),`,
+          'serialized beforehand, are POSTed to `/webhook` one after another, while the workers already drain the earlier ones.',
+          `Latency is client-side, send → full response; p99 is by nearest rank (${nearestRank99(webhook.deliveries)}). Label Studio`,
+          'waits 1 s (WEBHOOK_TIMEOUT) for an acknowledgement and never retries a delivery.',
+        ]
+      : []),
     '',
-    'Reproduce: `npm run bench` (Redis at `REDIS_URL`; under a minute here). Quick smoke run:',
-    '`BENCH_TASKS=5000 BENCH_RAW_JOBS=5000 npm run bench` (writes `test/bench/results/smoke.json` only).',
+    `Reproduce: \`npm run bench\` (Redis at \`REDIS_URL\`; under ${Math.ceil(benchSeconds / 10) * 10} s here; \`BENCH_WEBHOOK_DELIVERIES=0\` skips the webhook part). Quick smoke run:`,
+    '`BENCH_TASKS=5000 BENCH_RAW_JOBS=5000 BENCH_WEBHOOK_DELIVERIES=2 npm run bench` (writes `test/bench/results/smoke.json` only).',
     'All figures, settings and per-process RSS timelines: `test/bench/results/latest.json`.',
   ].join('\n');
 }
@@ -774,6 +1232,8 @@ try {
   const loadBefore = os.loadavg()[0] ?? 0;
   const raw = await rawBaseline(redis);
   const e2e = await endToEnd(redis);
+  const loadBeforeWebhook = os.loadavg()[0] ?? 0;
+  const webhook = await webhookAck(redis);
   const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const redisVersion = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1] ?? 'unknown';
   const results = {
@@ -790,6 +1250,7 @@ try {
     endToEnd: e2e,
     rawBullmq: raw ?? null,
     ratio: raw ? round(e2e.tasksPerSec / raw.jobsPerSec, 3) : null,
+    webhook: webhook ? { loadAverage1m: round(loadBeforeWebhook, 2), ...webhook } : null,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
   // Pretty, but with arrays of numbers on one line each, so the file diffs well.
@@ -800,7 +1261,18 @@ try {
   await writeFile(outFile, `${json}\n`);
   console.error(`results: ${outFile}`);
   if (writeReadme) {
-    await updateReadme(readmeBlock(e2e, raw, started.toISOString().slice(0, 10), cpuModel, redisVersion));
+    await updateReadme(
+      readmeBlock(
+        e2e,
+        raw,
+        webhook,
+        started.toISOString().slice(0, 10),
+        cpuModel,
+        redisVersion,
+        loadBefore,
+        (Date.now() - started.getTime()) / 1000,
+      ),
+    );
     console.error('README.md: bench block rewritten');
   }
   console.log(
@@ -821,6 +1293,14 @@ try {
     `\nend to end: ${fmt(e2e.tasksPerSec)} tasks/s (${e2e.wallSeconds} s for ${fmt(settings.tasks)} tasks; run's rate ${fmt(e2e.run.ratePerSec)}/s)` +
       `\nraw BullMQ: ${raw ? `${fmt(raw.jobsPerSec)} jobs/s` : 'skipped'}; ratio ${results.ratio ?? '—'}` +
       `\nRedis CPU during the run: ${e2e.redis.cpuPercentOfCore} % of a core; prelabel RSS flat: ${e2e.rssFlat === null ? `not judged (run under ${MIN_FLAT_SECONDS} s)` : e2e.rssFlat ? 'yes' : 'NO'}`,
+  );
+  console.log(
+    webhook
+      ? `webhook ack (${webhook.deliveries} × ${fmt(webhook.tasksPerDelivery)} tasks, ${webhook.payloadMB} MB): p50 ${webhook.ack.p50Ms} ms, p99 ${webhook.ack.p99Ms} ms, max ${webhook.ack.maxMs} ms; ` +
+          `p99 < ${webhook.ack.targetP99Ms} ms: ${webhook.ack.p99UnderTarget ? 'yes' : 'NO'}; gateway CPU ${webhook.ack.gatewayCpuMsPerAck} ms/ack` +
+          `\nwebhook re-deliveries: ${webhook.redelivery.duplicate ? 'duplicate, same run' : 'NEW RUN'} (${webhook.redelivery.latenciesMs.join(', ')} ms); ` +
+          `drain ${fmt(webhook.drain.tasksPerSec)} tasks/s (${webhook.drain.seconds} s), ${fmt(webhook.checks.predictions)} predictions, ${webhook.checks.duplicates} duplicates`
+      : 'webhook: skipped',
   );
 } catch (error) {
   // After a signal the children are being stopped under the driver's feet: that error is no news.
