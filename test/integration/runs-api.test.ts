@@ -236,6 +236,12 @@ describe('failures, retries, events, dry runs', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/completed .* 2 failed/);
+    const status = await runCli(['status', '--json'], stack.env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject([{ project, status: 'completed', failed: 2 }]);
+    const unknown = await runCli(['status', 'nope'], stack.env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe('prelabel: run nope not found');
   });
 
   it('streams progress as server-sent events until the run ends', async () => {
