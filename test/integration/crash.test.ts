@@ -46,7 +46,7 @@ describe('kill -9 of the worker process', () => {
       90_000,
       'the run to complete after the restart',
     );
-    expect(run).toMatchObject({ status: 'completed', total: TASKS, done: TASKS, failed: 0 });
+    expect(run).toMatchObject({ status: 'completed', total: TASKS, done: TASKS, skipped: 0, failed: 0 });
     expect(checkPredictions(stack.ls, project, body.modelVersion)).toMatchObject({
       predictions: TASKS,
       tasksWithPrediction: TASKS,

@@ -6,7 +6,12 @@
  *   POST   /__admin/projects             NewProject        → 201 project (LS shape)
  *   GET    /__admin/projects/:id                           → project
  *   PATCH  /__admin/projects/:id         ProjectOverrides  → project (no LS validation)
- *   POST   /__admin/projects/:id/tasks   TaskSeed          → 201 {created, first_id, last_id}
+ *   POST   /__admin/projects/:id/tasks   TaskSeed          → 201 {created, first_id, last_id} (TASKS_CREATED
+ *          unless emitWebhooks: false)
+ *   POST   /__admin/projects/:id/tasks/delete {ids?, emitWebhooks?} → {deleted} (all tasks without ids;
+ *          TASKS_DELETED unless emitWebhooks: false)
+ *   GET    /__admin/projects/:id/ml-backends                → backends as /api/ml shows them (none called)
+ *   GET    /__admin/projects/:id/webhooks                   → webhooks as /api/webhooks/ shows them
  *   GET    /__admin/projects/:id/predictions[?result=1]    → [{id, task, model_version, score, regions, result?}]
  *   GET    /__admin/projects/:id/duplicates?model_version= → {model_version, tasks_with_duplicates}
  *   GET    /__admin/tasks/:id                              → task as GET /api/tasks/{id}/ (no trap counted)
@@ -16,13 +21,20 @@
  *   POST   /__admin/faults/next          [{kind, route?, retryAfterS?}] or {faults: [...]} → 204
  *   GET    /__admin/auth      |  POST /__admin/auth {legacyTokensEnabled?, apiTokensEnabled?, accessTokenTtlMs?}
  *          → {legacy_token, personal_access_token, ...settings}
+ *   GET    /__admin/ml/calls                               → [{backend, endpoint, url, status, ms, tasks?, error?, at}]
+ *   GET    /__admin/ml/last-retrieve                       → the last Retrieve Predictions record, or null
+ *   GET    /__admin/webhooks/deliveries  |  DELETE          → [{webhook, url, action, items, status, ms, error?,
+ *          redelivery, at}] | 204
+ *   POST   /__admin/webhooks/wait                          → 204 once every queued delivery was tried
+ *   POST   /__admin/webhooks/redeliver   {times?, action?} → {deliveries} after posting the last emission
+ *          (of action) again `times` (default 1) times
  */
 import { z } from 'zod';
 import { ApiError, type Reply, type RequestContext, Router } from './http.ts';
 import { LabelConfigError } from './label-config.ts';
 import type { LabelStudioTestServer } from './ls-test-server.ts';
 
-type AdminHandler = (ctx: RequestContext) => Reply;
+type AdminHandler = (ctx: RequestContext) => Reply | Promise<Reply>;
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -68,6 +80,7 @@ const taskSeed = z
     textTemplate: z.string().optional(),
     dataKey: z.string().optional(),
     data: jsonObject.optional(),
+    emitWebhooks: z.boolean().optional(),
   })
   .refine((seed) => seed.tasks !== undefined || seed.count !== undefined, 'give either tasks or count');
 
@@ -90,6 +103,10 @@ const queuedFault = z.object({
   retryAfterS: z.number().int().min(0).optional(),
 });
 const queuedFaults = z.union([z.array(queuedFault), z.object({ faults: z.array(queuedFault) })]);
+
+const taskDeletion = z.object({ ids: z.array(z.number().int()).optional(), emitWebhooks: z.boolean().optional() });
+
+const redelivery = z.object({ times: z.number().int().min(1).max(1000).optional(), action: z.string().optional() });
 
 const authPatch = z
   .object({ legacyTokensEnabled: z.boolean(), apiTokensEnabled: z.boolean(), accessTokenTtlMs: z.number().min(1) })
@@ -144,6 +161,13 @@ export function createAdminRouter(server: LabelStudioTestServer): Router<AdminHa
       const seeded = server.createTasks(projectId(ids), parse(taskSeed, body));
       return ok({ created: seeded.created, first_id: seeded.firstId, last_id: seeded.lastId }, 201);
     })
+    .add('POST', '/__admin/projects/:id/tasks/delete', 'tasks.delete', ({ ids, body }) =>
+      ok(server.deleteTasks(projectId(ids), parse(taskDeletion, body))),
+    )
+    .add('GET', '/__admin/projects/:id/ml-backends', 'ml-backends.list', ({ ids }) =>
+      ok(server.mlBackendsOf(projectId(ids))),
+    )
+    .add('GET', '/__admin/projects/:id/webhooks', 'webhooks.list', ({ ids }) => ok(server.webhooksOf(projectId(ids))))
     .add('GET', '/__admin/projects/:id/predictions', 'predictions.list', ({ ids, query }) => {
       const withResult = query.get('result') === '1' || query.get('result') === 'true';
       return ok(
@@ -190,5 +214,20 @@ export function createAdminRouter(server: LabelStudioTestServer): Router<AdminHa
     .add('POST', '/__admin/auth', 'auth.set', ({ body }) => {
       server.setAuth(parse(authPatch, body));
       return ok(authView());
+    })
+    .add('GET', '/__admin/ml/calls', 'ml.calls', () => ok(server.mlCalls()))
+    .add('GET', '/__admin/ml/last-retrieve', 'ml.last-retrieve', () => ok(server.lastRetrieve()))
+    .add('GET', '/__admin/webhooks/deliveries', 'webhooks.deliveries', () => ok(server.webhookDeliveries()))
+    .add('DELETE', '/__admin/webhooks/deliveries', 'webhooks.deliveries.clear', () => {
+      server.clearWebhookDeliveries();
+      return noContent;
+    })
+    .add('POST', '/__admin/webhooks/wait', 'webhooks.wait', async () => {
+      await server.webhooksSettled();
+      return noContent;
+    })
+    .add('POST', '/__admin/webhooks/redeliver', 'webhooks.redeliver', async ({ body }) => {
+      const { times, action } = parse(redelivery, body);
+      return ok({ deliveries: await server.redeliverWebhooks(times ?? 1, action) });
     });
 }

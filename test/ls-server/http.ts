@@ -30,13 +30,14 @@ export interface RequestContext {
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly status: number;
-  readonly validationErrors: Record<string, unknown> | undefined;
+  /** DRF's `detail` of a ValidationError: per-field errors, or one entry per item of a `many=True` serializer. */
+  readonly validationErrors: Record<string, unknown> | unknown[] | undefined;
   readonly headers: Record<string, string> | undefined;
 
   constructor(
     status: number,
     detail: string,
-    options: { validationErrors?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    options: { validationErrors?: Record<string, unknown> | unknown[]; headers?: Record<string, string> } = {},
   ) {
     super(detail);
     this.status = status;
@@ -44,7 +45,7 @@ export class ApiError extends Error {
     this.headers = options.headers;
   }
 
-  static validation(errors: Record<string, unknown>): ApiError {
+  static validation(errors: Record<string, unknown> | unknown[]): ApiError {
     return new ApiError(400, 'Validation error', { validationErrors: errors });
   }
 
@@ -53,7 +54,11 @@ export class ApiError extends Error {
   }
 }
 
-export function envelope(status: number, detail: string, validationErrors?: Record<string, unknown>): unknown {
+export function envelope(
+  status: number,
+  detail: string,
+  validationErrors?: Record<string, unknown> | unknown[],
+): unknown {
   return {
     id: randomUUID(),
     status_code: status,

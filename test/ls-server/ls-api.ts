@@ -1,22 +1,33 @@
 /**
  * The Label Studio REST routes of the test server (protocol §4), with LS 1.22's behaviour including its
- * traps: a page past the end is a 404; `GET /api/tasks/{id}/` on a task without predictions would make
- * LS call the ML backend synchronously (counted as `trapCalls`); `POST /api/predictions/` rejects a null
+ * traps: a page past the end is a 404; `GET /api/tasks/{id}/` on a task without predictions makes LS
+ * call the ML backend synchronously (counted as `trapCalls`, and when the project has an ML backend its
+ * `/predict` really is called and the answer stored, §2.4); `POST /api/predictions/` rejects a null
  * `model_version`; `/import/predictions` answers 400 for a task outside the project but silently drops
  * items that do not fit the label config, still answering `201 {"created": n}`; `PATCH` of a project's
- * `model_version` is refused unless predictions with that version exist.
+ * `model_version` is refused unless an ML backend has that title (live model) or predictions carry it.
+ * `GET /api/projects/` filters on `title` (icontains) and `ids`, newest first, paged 30 (max 100).
+ * Projects PATCHed emit `PROJECT_UPDATED`, deleted tasks `TASKS_DELETED` (§3). The ML-backend and Data
+ * Manager routes are in `ml-api.ts`, the webhook routes in `webhook-api.ts`.
  *
- * Route names (used by counters and `failNext`) are listed in `LS_ROUTES`; `WRITE_ROUTES` receive random
- * faults, `READ_FAULT_ROUTES` too when `faultReads` is set.
+ * Route names (used by counters and `failNext`) are the names given to `Router.add`; `WRITE_ROUTES`
+ * receive random faults, `READ_FAULT_ROUTES` too when `faultReads` is set.
  */
 import type { TokenAuthority } from './auth.ts';
+import { isPlainObject, toBoolean, toCharField, toScore } from './drf.ts';
 import { ApiError, type Reply, type RequestContext, Router } from './http.ts';
-import { parseLabelConfig, validatePredictionItem, wrapDictResult } from './label-config.ts';
+import { parseLabelConfig, validatePredictionItem } from './label-config.ts';
+import { addMlRoutes } from './ml-api.ts';
+import type { MlBackends, MlEndpoint } from './ml-backends.ts';
+import { validatePredictionRow } from './predictions.ts';
+
 import { predictionJson, projectJson, taskJson } from './serialize.ts';
 import type { LsStore, StoredProject, StoredTask } from './store.ts';
 import { compileTaskQuery, indexIntervals, pageIndexes, TaskQueryError } from './task-query.ts';
+import { addWebhookRoutes } from './webhook-api.ts';
+import type { WebhookEmitter } from './webhooks.ts';
 
-export type LsHandler = (ctx: RequestContext) => Reply;
+export type LsHandler = (ctx: RequestContext) => Reply | Promise<Reply>;
 
 export interface LsCounters {
   /** Requests per route name (`unknown` for unmatched `/api` paths), counted before auth and faults. */
@@ -31,6 +42,10 @@ export interface LsCounters {
   importSkipped: number;
   predictionsWritten: number;
   maxInFlight: number;
+  /** Requests LS made to ML backends, per endpoint (validation calls included). */
+  mlCalls: Record<MlEndpoint, number>;
+  /** Predictions stored from ML-backend `/predict` answers (retrieve, single-task trap). */
+  predictionsFromBackend: number;
 }
 
 export function emptyCounters(): LsCounters {
@@ -44,6 +59,8 @@ export function emptyCounters(): LsCounters {
     importSkipped: 0,
     predictionsWritten: 0,
     maxInFlight: 0,
+    mlCalls: { health: 0, setup: 0, predict: 0 },
+    predictionsFromBackend: 0,
   };
 }
 
@@ -60,13 +77,10 @@ interface LsApiDeps {
   store: LsStore;
   auth: TokenAuthority;
   counters: LsCounters;
-}
-
-const TRUE_VALUES = new Set<unknown>([true, 1, '1', 'true', 'True', 'TRUE', 't', 'T', 'yes', 'on']);
-const FALSE_VALUES = new Set<unknown>([false, 0, '0', 'false', 'False', 'FALSE', 'f', 'F', 'no', 'off']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  ml: MlBackends;
+  webhooks: WebhookEmitter;
+  /** The server's own URL, for the `next` / `previous` links of paged lists. */
+  baseUrl(): string;
 }
 
 function asObject(body: unknown): Record<string, unknown> {
@@ -77,21 +91,6 @@ function asObject(body: unknown): Record<string, unknown> {
   return body;
 }
 
-/** DRF FloatField: numbers and numeric strings; undefined when the value is not a valid number. */
-function toScore(value: unknown): number | null | undefined {
-  if (value === null) return null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-}
-
-/** DRF CharField: strings, and numbers turned into strings; undefined otherwise. */
-function toCharField(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
 function queryInt(query: URLSearchParams, key: string): number | undefined {
   const raw = query.get(key);
   if (raw === null || raw === '') return undefined;
@@ -100,11 +99,11 @@ function queryInt(query: URLSearchParams, key: string): number | undefined {
 }
 
 /** DRF's `_positive_int(strict=True)`: anything but a positive integer falls back to the default. */
-function pageSizeOf(query: URLSearchParams): number {
+function pageSizeOf(query: URLSearchParams, fallback = 100, max = Number.POSITIVE_INFINITY): number {
   const raw = query.get('page_size');
-  if (raw === null || !/^\d+$/.test(raw.trim())) return 100;
+  if (raw === null || !/^\d+$/.test(raw.trim())) return fallback;
   const n = Number(raw);
-  return n > 0 ? n : 100;
+  return n > 0 ? Math.min(n, max) : fallback;
 }
 
 function pickFields(task: Record<string, unknown>, include: string[] | null): Record<string, unknown> {
@@ -115,7 +114,7 @@ function pickFields(task: Record<string, unknown>, include: string[] | null): Re
 }
 
 export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
-  const { store, auth, counters } = deps;
+  const { store, auth, counters, ml, webhooks } = deps;
 
   const projectOr404 = (id: number | undefined): StoredProject => {
     const project = id === undefined ? undefined : store.projects.get(id);
@@ -178,12 +177,63 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
     };
   };
 
-  const getTask: LsHandler = ({ ids }) => {
+  const getTask: LsHandler = async ({ ids }) => {
     const task = ids[0] === undefined ? undefined : store.tasks.get(ids[0]);
     if (task === undefined) throw ApiError.notFound();
     const project = projectOr404(task.project);
-    if (wouldCallBackend(project, task)) counters.trapCalls += 1;
+    if (wouldCallBackend(project, task)) {
+      counters.trapCalls += 1;
+      // TaskAPI.get → evaluate_predictions([task]): the project's first backend, inside this request.
+      const backend = store.mlBackendsOf(project.id)[0];
+      if (backend !== undefined) await ml.predictTasks(backend, [task]);
+    }
     return { status: 200, body: taskJson(task, { full: true }) };
+  };
+
+  /** `GET /api/projects/`: ProjectFilterSet (`title` icontains, `ids`), newest first, ProjectListPagination. */
+  const listProjects: LsHandler = ({ query }) => {
+    const title = query.get('title')?.toLowerCase();
+    const ids = query
+      .get('ids')
+      ?.split(',')
+      .filter((id) => id.trim() !== '')
+      .map(Number);
+    const matching = [...store.projects.values()]
+      .filter((project) => title === undefined || project.title.toLowerCase().includes(title))
+      .filter((project) => ids === undefined || ids.includes(project.id))
+      .sort((a, b) => b.createdAtMs - a.createdAtMs || b.id - a.id);
+    const pageSize = pageSizeOf(query, 30, 100);
+    const lastPage = Math.max(1, Math.ceil(matching.length / pageSize));
+    const rawPage = query.get('page');
+    const page = rawPage === null || rawPage === '' ? 1 : rawPage === 'last' ? lastPage : Number(rawPage);
+    if (!Number.isInteger(page) || page < 1 || page > lastPage) throw new ApiError(404, 'Invalid page.');
+    const link = (target: number): string | null => {
+      if (target < 1 || target > lastPage) return null;
+      const search = new URLSearchParams(query);
+      if (target === 1) search.delete('page');
+      else search.set('page', String(target));
+      const rendered = search.toString();
+      return `${deps.baseUrl()}/api/projects/${rendered === '' ? '' : `?${rendered}`}`;
+    };
+    return {
+      status: 200,
+      body: {
+        count: matching.length,
+        next: link(page + 1),
+        previous: link(page - 1),
+        results: matching.slice((page - 1) * pageSize, page * pageSize).map(projectJson),
+      },
+    };
+  };
+
+  /** `DELETE /api/tasks/{id}/`: the task with its predictions and annotations; emits TASKS_DELETED. */
+  const deleteTask: LsHandler = ({ ids }) => {
+    const task = ids[0] === undefined ? undefined : store.tasks.get(ids[0]);
+    if (task === undefined) throw ApiError.notFound();
+    const project = projectOr404(task.project);
+    store.deleteTasks(project, [task.id]);
+    webhooks.tasksDeleted(project, [task.id]);
+    return { status: 204 };
   };
 
   const patchProject: LsHandler = ({ ids, body }) => {
@@ -194,9 +244,9 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
 
     for (const key of ['show_collab_predictions', 'evaluate_predictions_automatically'] as const) {
       if (!Object.hasOwn(patch, key)) continue;
-      if (TRUE_VALUES.has(patch[key])) updates[key] = true;
-      else if (FALSE_VALUES.has(patch[key])) updates[key] = false;
-      else errors[key] = ['Must be a valid boolean.'];
+      const value = toBoolean(patch[key]);
+      if (value === undefined) errors[key] = ['Must be a valid boolean.'];
+      else updates[key] = value;
     }
     for (const key of ['title', 'description'] as const) {
       if (!Object.hasOwn(patch, key)) continue;
@@ -220,11 +270,12 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
       const raw = patch['model_version'];
       const value = raw === null ? null : toCharField(raw);
       if (value === undefined) errors['model_version'] = ['Not a valid string.'];
-      // Only a change to a non-blank value is checked, and only static predictions can back it here.
+      // Only a change to a non-blank value is checked: a live model (backend title) or static predictions.
       else if (
         value !== project.model_version &&
         value !== '' &&
-        (value === null || !project.versionCounts.has(value))
+        (value === null ||
+          (!project.versionCounts.has(value) && !store.mlBackendsOf(project.id).some((b) => b.title === value)))
       ) {
         errors['model_version'] = ["Model version doesn't exist either as live model or as static predictions."];
       } else updates.model_version = value;
@@ -233,69 +284,15 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
 
     if (updates.show_collab_predictions === false) project.model_version = '';
     Object.assign(project, updates);
+    webhooks.projectUpdated(project);
     return { status: 200, body: projectJson(project) };
   };
 
   const createPrediction: LsHandler = ({ body }) => {
-    const input = asObject(body);
-    const errors: Record<string, string[]> = {};
-
-    let task: StoredTask | undefined;
-    const rawTask = input['task'];
-    if (rawTask === undefined) errors['task'] = ['This field is required.'];
-    else if (rawTask === null) errors['task'] = ['This field may not be null.'];
-    else if (typeof rawTask !== 'number' && !(typeof rawTask === 'string' && /^\d+$/.test(rawTask))) {
-      errors['task'] = [
-        `Incorrect type. Expected pk value, received ${Array.isArray(rawTask) ? 'list' : typeof rawTask}.`,
-      ];
-    } else {
-      task = store.tasks.get(Number(rawTask));
-      if (task === undefined) errors['task'] = [`Invalid pk "${String(rawTask)}" - object does not exist.`];
-    }
-
-    let project: StoredProject | undefined = task === undefined ? undefined : store.projects.get(task.project);
-    const rawProject = input['project'];
-    if (rawProject !== undefined && rawProject !== null) {
-      project = typeof rawProject === 'number' ? store.projects.get(rawProject) : undefined;
-      if (project === undefined) errors['project'] = [`Invalid pk "${String(rawProject)}" - object does not exist.`];
-    }
-
-    let result: unknown[] | undefined;
-    const rawResult = input['result'];
-    if (rawResult === undefined) errors['result'] = ['This field is required.'];
-    else if (Array.isArray(rawResult)) {
-      if (rawResult.every(isPlainObject)) result = rawResult;
-      else errors['result'] = ['Each item in prediction result should be dict'];
-    } else if (isPlainObject(rawResult)) {
-      // Without a project (unknown task) the task error already explains the 400.
-      if (project !== undefined) {
-        result = wrapDictResult(project.parsed, rawResult) ?? undefined;
-        if (result === undefined) errors['result'] = ['No control tag of the label config matches this result'];
-      }
-    } else {
-      errors['result'] = [`Incorrect format ${rawResult === null ? 'null' : typeof rawResult} for prediction result`];
-    }
-
-    let modelVersion = '';
-    if (Object.hasOwn(input, 'model_version')) {
-      const raw = input['model_version'];
-      const value = toCharField(raw);
-      if (raw === null) errors['model_version'] = ['This field may not be null.'];
-      else if (value === undefined) errors['model_version'] = ['Not a valid string.'];
-      else modelVersion = value;
-    }
-
-    const score = input['score'] === undefined ? null : toScore(input['score']);
-    if (score === undefined) errors['score'] = ['A valid number is required.'];
-
-    if (Object.keys(errors).length > 0 || task === undefined || project === undefined || result === undefined) {
-      throw ApiError.validation(errors);
-    }
-    const prediction = store.addPrediction(project, task, {
-      result,
-      score: score ?? null,
-      model_version: modelVersion,
-    });
+    const check = validatePredictionRow(store, asObject(body));
+    if (!check.ok) throw ApiError.validation(check.errors);
+    const { project, task, result, score, model_version } = check.row;
+    const prediction = store.addPrediction(project, task, { result, score, model_version });
     counters.predictionsWritten += 1;
     return { status: 201, body: predictionJson(prediction) };
   };
@@ -364,17 +361,14 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
     return { status: 201, body: { created } };
   };
 
-  return new Router<LsHandler>()
+  const router = new Router<LsHandler>()
     .add('GET', '/health', 'health', () => ({ status: 200, body: { status: 'UP' } }))
     .add('GET', '/api/version', 'version', () => ({ status: 200, body: { release: '1.22.0' } }))
     .add('POST', '/api/token/refresh', 'token.refresh', ({ body }) => {
       counters.tokenRefreshes += 1;
       return { status: 200, body: auth.refresh(body) };
     })
-    .add('GET', '/api/projects', 'projects.list', () => {
-      const results = [...store.projects.values()].map(projectJson);
-      return { status: 200, body: { count: results.length, next: null, previous: null, results } };
-    })
+    .add('GET', '/api/projects', 'projects.list', listProjects)
     .add('GET', '/api/projects/:id', 'projects.get', ({ ids }) => ({
       status: 200,
       body: projectJson(projectOr404(ids[0])),
@@ -398,6 +392,7 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
     })
     .add('GET', '/api/tasks', 'tasks.list', listTasks)
     .add('GET', '/api/tasks/:id', 'tasks.get', getTask)
+    .add('DELETE', '/api/tasks/:id', 'tasks.delete', deleteTask)
     .add('GET', '/api/predictions', 'predictions.list', listPredictions)
     .add('POST', '/api/predictions', 'predictions.create', createPrediction)
     .add('GET', '/api/predictions/:id', 'predictions.get', ({ ids }) => ({
@@ -408,4 +403,6 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
       store.deletePrediction(predictionOr404(ids[0]));
       return { status: 204 };
     });
+  addMlRoutes(router, { store, ml, webhooks });
+  return addWebhookRoutes(router, store);
 }

@@ -1,6 +1,8 @@
 /**
  * A Label Studio 1.22-compatible HTTP server for integration tests and the benchmark
- * (docs/label-studio-protocol.md §4), in memory, on plain `node:http`.
+ * (docs/label-studio-protocol.md §2–§4), in memory, on plain `node:http`: the REST surface prelabel
+ * uses, plus LS's side of the ML-backend protocol (`/api/ml`, "Retrieve Predictions", the single-task
+ * trap) and webhooks (`/api/webhooks`, TASKS_CREATED / TASKS_DELETED / PROJECT_UPDATED deliveries).
  *
  * `startLabelStudioTestServer(options)` listens on `options.host`:`options.port` (127.0.0.1:0 by default)
  * and resolves to a handle with the server's `url`, its tokens, in-process seeding/inspection/fault
@@ -28,13 +30,17 @@ import {
   READ_FAULT_ROUTES,
   WRITE_ROUTES,
 } from './ls-api.ts';
-import { projectJson, taskJson } from './serialize.ts';
+import { DEFAULT_ML_TIMEOUTS, MlBackends, type MlCall, type MlTimeouts, type RetrieveRecord } from './ml-backends.ts';
+import { mlBackendJson, projectJson, taskJson, webhookJson } from './serialize.ts';
 import { LsStore, type NewProject, type NewTask, type StoredProject } from './store.ts';
+import { type WebhookDelivery, WebhookEmitter } from './webhooks.ts';
 
 export type { AuthSettings } from './auth.ts';
 export type { FaultKind, FaultSettings, QueuedFault } from './faults.ts';
 export type { LsCounters } from './ls-api.ts';
+export type { MlCall, MlTimeouts, PredictOutcome, RetrieveRecord } from './ml-backends.ts';
 export type { NewPrediction, NewProject, NewTask } from './store.ts';
+export type { WebhookDelivery } from './webhooks.ts';
 
 export interface LabelStudioTestServerOptions {
   /** Default 127.0.0.1. */
@@ -57,6 +63,14 @@ export interface LabelStudioTestServerOptions {
   faults?: Partial<FaultSettings>;
   /** Request body limit; default 250 MB (LS's DATA_UPLOAD_MAX_MEMORY_SIZE). */
   maxBodyBytes?: number;
+  /** LS's ML_TIMEOUT_HEALTH / ML_TIMEOUT_SETUP / ML_TIMEOUT_PREDICT; default 1 s / 3 s / 100 s. */
+  mlTimeouts?: Partial<MlTimeouts>;
+  /** `hostname` sent in `/setup` (LS's LABEL_STUDIO_HOST); default `http://localhost:8080`. */
+  hostname?: string;
+  /** WEBHOOK_TIMEOUT of one delivery; default 1000 ms. */
+  webhookTimeoutMs?: number;
+  /** WEBHOOK_BATCH_SIZE: items per TASKS_CREATED / TASKS_DELETED POST; default 5000. */
+  webhookBatchSize?: number;
 }
 
 /**
@@ -71,6 +85,11 @@ export interface TaskSeed {
   textTemplate?: string;
   dataKey?: string;
   data?: Record<string, unknown>;
+  /**
+   * Send TASKS_CREATED to the project's webhooks, as every LS import does; default true. Only projects
+   * with an active matching webhook (e.g. one `/api/ml` created) emit anything.
+   */
+  emitWebhooks?: boolean;
 }
 
 export interface SeededTasks {
@@ -109,6 +128,8 @@ export interface LabelStudioTestServer {
   createProject(input: NewProject): LabelStudioProject;
   updateProject(projectId: number, overrides: ProjectOverrides): LabelStudioProject;
   createTasks(projectId: number, seed: TaskSeed): SeededTasks;
+  /** Deletes tasks of the project (all when `ids` is absent); emits TASKS_DELETED unless `emitWebhooks` is false. */
+  deleteTasks(projectId: number, options?: { ids?: number[]; emitWebhooks?: boolean }): { deleted: number };
   getProject(projectId: number): LabelStudioProject | undefined;
   /** The task as `GET /api/tasks/{id}/` shows it, without counting a trap call. */
   getTask(taskId: number): Record<string, unknown> | undefined;
@@ -117,7 +138,10 @@ export interface LabelStudioTestServer {
   duplicates(projectId: number, modelVersion: string): number;
   counters(): LsCounters;
   resetCounters(): void;
-  /** Drops all projects, tasks, predictions, counters and faults; tokens stay valid. */
+  /**
+   * Drops all projects, tasks, predictions, ML backends, webhooks, counters, faults, the backend-call
+   * log and the webhook deliveries; tokens stay valid.
+   */
   reset(): void;
 
   setFaults(patch: Partial<FaultSettings> & { seed?: number }): FaultSettings;
@@ -130,6 +154,22 @@ export interface LabelStudioTestServer {
 
   setAuth(patch: Partial<AuthSettings>): AuthSettings;
   authSettings(): AuthSettings;
+
+  /** The project's ML backends as `/api/ml` shows them, without calling them (no update_state). */
+  mlBackendsOf(projectId: number): Record<string, unknown>[];
+  /** Every request LS made to an ML backend, oldest first (the last 10 000). */
+  mlCalls(): MlCall[];
+  /** The last "Retrieve Predictions" action: timing, what was sent, skipped, rejected and stored. */
+  lastRetrieve(): RetrieveRecord | null;
+  /** The project's webhooks as `/api/webhooks/` shows them. */
+  webhooksOf(projectId: number): Record<string, unknown>[];
+  /** Every webhook delivery attempt, oldest first (the last 10 000). */
+  webhookDeliveries(): WebhookDelivery[];
+  clearWebhookDeliveries(): void;
+  /** Resolves once every webhook delivery queued so far has been tried. */
+  webhooksSettled(): Promise<void>;
+  /** Posts the last webhook emission (of `action`) again `times` times, in order; resolves with those attempts. */
+  redeliverWebhooks(times: number, action?: string): Promise<WebhookDelivery[]>;
 }
 
 const DEFAULT_MAX_BODY = 250 * 1024 * 1024;
@@ -180,7 +220,23 @@ export async function startLabelStudioTestServer(
   let inFlight = 0;
   let url = '';
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const lsRouter = createLsRouter({ store, auth, counters });
+  const ml = new MlBackends({
+    store,
+    timeouts: { ...DEFAULT_ML_TIMEOUTS, ...options.mlTimeouts },
+    hostname: options.hostname ?? 'http://localhost:8080',
+    accessToken: auth.legacyToken,
+    onCall: (call) => {
+      counters.mlCalls[call.endpoint] += 1;
+    },
+    onStored: (count) => {
+      counters.predictionsFromBackend += count;
+    },
+  });
+  const webhooks = new WebhookEmitter(store, {
+    timeoutMs: options.webhookTimeoutMs ?? 1000,
+    batchSize: options.webhookBatchSize ?? 5000,
+  });
+  const lsRouter = createLsRouter({ store, auth, counters, ml, webhooks, baseUrl: () => url });
 
   const projectOrThrow = (projectId: number): StoredProject => {
     const project = store.projects.get(projectId);
@@ -214,7 +270,7 @@ export async function startLabelStudioTestServer(
     counters.injected[decision.kind] += 1;
     if (decision.kind === '500-after') {
       try {
-        route.handler(ctx);
+        await route.handler(ctx);
       } catch {
         // The request failed on its own; the lost response still reads as a 500.
       }
@@ -231,6 +287,7 @@ export async function startLabelStudioTestServer(
 
     close: () =>
       new Promise<void>((resolve, reject) => {
+        webhooks.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
@@ -265,7 +322,20 @@ export async function startLabelStudioTestServer(
           : store.createTasks(project, seed.count ?? 0, (i, id) => ({
               data: { ...seed.data, [dataKey]: fillTemplate(texts[i % texts.length]!, i, id) },
             }));
+      if (seed.emitWebhooks !== false) webhooks.tasksCreated(project, created);
       return { created: created.length, firstId: created[0]?.id ?? null, lastId: created.at(-1)?.id ?? null };
+    },
+
+    deleteTasks: (projectId, deletion = {}) => {
+      const project = projectOrThrow(projectId);
+      const deleted = store.deleteTasks(project, deletion.ids ?? [...project.taskIds]);
+      if (deletion.emitWebhooks !== false) {
+        webhooks.tasksDeleted(
+          project,
+          deleted.map((task) => task.id),
+        );
+      }
+      return { deleted: deleted.length };
     },
 
     getProject: (projectId) => {
@@ -302,6 +372,8 @@ export async function startLabelStudioTestServer(
       store.reset();
       Object.assign(counters, emptyCounters());
       faults.clear();
+      ml.reset();
+      webhooks.reset();
     },
 
     setFaults: (patch) => faults.configure(patch),
@@ -323,6 +395,15 @@ export async function startLabelStudioTestServer(
       return { ...auth.settings };
     },
     authSettings: () => ({ ...auth.settings }),
+
+    mlBackendsOf: (projectId) => store.mlBackendsOf(projectOrThrow(projectId).id).map(mlBackendJson),
+    mlCalls: () => ml.calls(),
+    lastRetrieve: () => (ml.lastRetrieve === null ? null : { ...ml.lastRetrieve }),
+    webhooksOf: (projectId) => store.webhooksOf(projectOrThrow(projectId).id).map(webhookJson),
+    webhookDeliveries: () => webhooks.deliveries(),
+    clearWebhookDeliveries: () => webhooks.clearDeliveries(),
+    webhooksSettled: () => webhooks.settled(),
+    redeliverWebhooks: (times, action) => webhooks.redeliver(times, action),
   };
 
   const adminRouter = createAdminRouter(handle);

@@ -1,7 +1,9 @@
 /**
  * Standalone LS test server: `node test/ls-server/main.ts [--port 0] [--host 127.0.0.1]
  * [--access-token-ttl-s N] [--legacy-token T] [--legacy-tokens-disabled] [--seed N] [--latency-ms N]
- * [--rate-429 P] [--rate-500-before P] [--rate-500-after P] [--retry-after-s N] [--fault-reads]`.
+ * [--rate-429 P] [--rate-500-before P] [--rate-500-after P] [--retry-after-s N] [--fault-reads]
+ * [--ml-timeout-health-ms N] [--ml-timeout-setup-ms N] [--ml-timeout-predict-ms N] [--webhook-timeout-ms N]
+ * [--webhook-batch-size N]`.
  * Prints one JSON line `{"url", "legacyToken", "personalAccessToken"}` on stdout once listening,
  * then serves until SIGINT/SIGTERM.
  */
@@ -22,6 +24,11 @@ const { values } = parseArgs({
     'rate-500-after': { type: 'string' },
     'retry-after-s': { type: 'string' },
     'fault-reads': { type: 'boolean', default: false },
+    'ml-timeout-health-ms': { type: 'string' },
+    'ml-timeout-setup-ms': { type: 'string' },
+    'ml-timeout-predict-ms': { type: 'string' },
+    'webhook-timeout-ms': { type: 'string' },
+    'webhook-batch-size': { type: 'string' },
   },
   strict: true,
 });
@@ -59,6 +66,19 @@ if (ttlS !== undefined) options.accessTokenTtlMs = ttlS * 1000;
 if (values['legacy-token'] !== undefined) options.legacyToken = values['legacy-token'];
 const seed = num('seed', values.seed);
 if (seed !== undefined) options.seed = seed;
+const mlTimeouts = {
+  healthMs: num('ml-timeout-health-ms', values['ml-timeout-health-ms']),
+  setupMs: num('ml-timeout-setup-ms', values['ml-timeout-setup-ms']),
+  predictMs: num('ml-timeout-predict-ms', values['ml-timeout-predict-ms']),
+};
+options.mlTimeouts = {};
+for (const [key, value] of Object.entries(mlTimeouts)) {
+  if (value !== undefined) options.mlTimeouts[key as keyof typeof mlTimeouts] = value;
+}
+const webhookTimeoutMs = num('webhook-timeout-ms', values['webhook-timeout-ms']);
+if (webhookTimeoutMs !== undefined) options.webhookTimeoutMs = webhookTimeoutMs;
+const webhookBatchSize = num('webhook-batch-size', values['webhook-batch-size']);
+if (webhookBatchSize !== undefined) options.webhookBatchSize = webhookBatchSize;
 
 const server = await startLabelStudioTestServer(options);
 console.log(

@@ -1,11 +1,22 @@
 /**
- * LS JSON shapes of the test server's records (protocol §4.2, §4.3, §4.7; fixtures
- * `ls-api-tasks.get.response.openapi-example.json`, `ls-api-tasks.list.response.tavern-partial.json`):
- * DataManagerTaskSerializer for tasks, PredictionSerializer for predictions, ProjectSerializer for
- * projects. Fields the server has no data for carry LS's empty values.
+ * LS JSON shapes of the test server's records (protocol §1.3, §3.2, §4.2, §4.3, §4.6, §4.7; fixtures
+ * `ls-api-tasks.get.response.openapi-example.json`, `ls-api-tasks.list.response.tavern-partial.json`,
+ * `mlb-predict.request.ner-text.spacy.json`, `ls-webhook.TASKS_CREATED.docs-example.json`):
+ * DataManagerTaskSerializer for task reads, TaskSimpleSerializer for `/predict` bodies,
+ * TaskWebhookSerializer / ProjectWebhookSerializer for webhook payloads, PredictionSerializer,
+ * ProjectSerializer, MLBackendSerializer and WebhookSerializer. Fields the server has no data for
+ * carry LS's empty values.
  */
 import type { LabelStudioPrediction, LabelStudioProject } from '../../shared/src/label-studio/types.ts';
-import type { StoredAnnotation, StoredPrediction, StoredProject, StoredTask } from './store.ts';
+import type {
+  MlBackendState,
+  StoredAnnotation,
+  StoredMlBackend,
+  StoredPrediction,
+  StoredProject,
+  StoredTask,
+  StoredWebhook,
+} from './store.ts';
 
 const MINUTE = 60_000;
 const TIMESINCE_UNITS: [number, string][] = [
@@ -99,7 +110,7 @@ export function taskJson(task: StoredTask, options: TaskJsonOptions): Record<str
       : {}),
     drafts: [],
     annotators: [],
-    inner_id: task.index + 1,
+    inner_id: task.inner_id,
     cancelled_annotations: task.annotations.length - done.length,
     total_annotations: done.length,
     total_predictions: task.predictions.length,
@@ -138,6 +149,116 @@ export function taskJson(task: StoredTask, options: TaskJsonOptions): Record<str
     last_comment_updated_at: null,
     project: task.project,
     comment_authors: [],
+  };
+}
+
+/** The Task model's own columns, as TaskWebhookSerializer (`fields='__all__'`) renders them. */
+function taskColumns(task: StoredTask): Record<string, unknown> {
+  const done = task.annotations.filter((a) => !a.was_cancelled).length;
+  return {
+    id: task.id,
+    data: task.data,
+    meta: task.meta,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+    is_labeled: done > 0,
+    overlap: 1,
+    inner_id: task.inner_id,
+    total_annotations: done,
+    cancelled_annotations: task.annotations.length - done,
+    total_predictions: task.predictions.length,
+    comment_count: 0,
+    unresolved_comment_count: 0,
+    last_comment_updated_at: null,
+    project: task.project,
+    updated_by: null,
+    file_upload: null,
+    comment_authors: [],
+    allow_skip: true,
+  };
+}
+
+/** TaskSimpleSerializer: what LS puts in `tasks` of a `/predict` body (every column but `precomputed_agreement`). */
+export function taskSimpleJson(task: StoredTask): Record<string, unknown> {
+  return {
+    ...taskColumns(task),
+    annotations: task.annotations.map(annotationJson),
+    predictions: task.predictions.map(predictionJson),
+  };
+}
+
+/** TaskWebhookSerializer: every Task column, raw `data`. */
+export function taskWebhookJson(task: StoredTask): Record<string, unknown> {
+  return { ...taskColumns(task), precomputed_agreement: null };
+}
+
+/** ProjectWebhookSerializer: the project's columns plus its counters (protocol §3.2). */
+export function projectWebhookJson(project: StoredProject): Record<string, unknown> {
+  const json: Record<string, unknown> = { ...projectJson(project) };
+  const annotated = project.annotationCounts.prefix(project.taskIds.length);
+  delete json['parsed_label_config'];
+  delete json['config_has_control_tags'];
+  delete json['queue_total'];
+  delete json['queue_done'];
+  return {
+    ...json,
+    // A foreign key in a ModelSerializer is its pk, not the nested user of ProjectSerializer.
+    created_by: 1,
+    updated_at: project.created_at,
+    total_annotations_number: annotated,
+    num_tasks_with_annotations: annotated,
+    useful_annotation_number: annotated,
+    ground_truth_number: 0,
+    skipped_annotations_number: 0,
+    finished_task_number: 0,
+  };
+}
+
+const READABLE_STATE: Record<MlBackendState, string> = {
+  CO: 'Connected',
+  DI: 'Disconnected',
+  ER: 'Error',
+  TR: 'Training',
+  PR: 'Predicting',
+};
+
+/** MLBackendSerializer: `basic_auth_pass` is write-only, only `basic_auth_pass_is_set` shows. */
+export function mlBackendJson(backend: StoredMlBackend): Record<string, unknown> {
+  return {
+    id: backend.id,
+    state: backend.state,
+    readable_state: READABLE_STATE[backend.state],
+    is_interactive: backend.is_interactive,
+    url: backend.url,
+    error_message: backend.error_message,
+    title: backend.title,
+    auth_method: backend.auth_method,
+    basic_auth_user: backend.basic_auth_user,
+    basic_auth_pass_is_set: Boolean(backend.basic_auth_pass),
+    description: backend.description,
+    extra_params: backend.extra_params,
+    model_version: backend.model_version,
+    timeout: backend.timeout,
+    created_at: backend.created_at,
+    updated_at: backend.updated_at,
+    auto_update: backend.auto_update,
+    project: backend.project,
+  };
+}
+
+export function webhookJson(webhook: StoredWebhook): Record<string, unknown> {
+  return {
+    id: webhook.id,
+    organization: 1,
+    project: webhook.project,
+    url: webhook.url,
+    send_payload: webhook.send_payload,
+    send_for_all_actions: webhook.send_for_all_actions,
+    headers: webhook.headers,
+    is_active: webhook.is_active,
+    actions: webhook.actions,
+    created_at: webhook.created_at,
+    updated_at: webhook.updated_at,
   };
 }
 

@@ -1,9 +1,10 @@
 /**
- * In-memory state of the LS test server: projects, tasks, predictions and annotations, with ids that
- * ascend globally as in Label Studio. Each project keeps its task ids sorted (tasks only ever get
- * appended) plus Fenwick trees of per-task prediction and annotation counts, so a filtered page and its
- * `total_predictions` / `total_annotations` never need a scan of all tasks. The store knows nothing of
- * HTTP; `ls-test-server.ts` serialises its records into LS's JSON shapes.
+ * In-memory state of the LS test server: projects, tasks, predictions, annotations, ML backends and
+ * webhooks, with ids that ascend globally as in Label Studio. Each project keeps its task ids sorted
+ * (new tasks are appended; a deletion rebuilds the project's index once per call) plus Fenwick trees of
+ * per-task prediction and annotation counts, so a filtered page and its `total_predictions` /
+ * `total_annotations` never need a scan of all tasks. The store knows nothing of HTTP; `serialize.ts`
+ * turns its records into LS's JSON shapes.
  */
 import type { ParsedLabelConfig } from '../../shared/src/label-studio/types.ts';
 import { parseLabelConfig } from './label-config.ts';
@@ -34,8 +35,10 @@ export interface StoredAnnotation {
 export interface StoredTask {
   id: number;
   project: number;
-  /** Position of the task in its project's id list; also LS's 1-based `inner_id` minus one. */
+  /** Position of the task in its project's id list (changes when earlier tasks are deleted). */
   index: number;
+  /** LS's 1-based per-project number, fixed at creation. */
+  inner_id: number;
   data: Record<string, unknown>;
   meta: Record<string, unknown>;
   created_at: string;
@@ -56,11 +59,52 @@ export interface StoredProject {
   created_at: string;
   createdAtMs: number;
   taskIds: number[];
+  /** Next `inner_id` of the project (LS never reuses one). */
+  nextInnerId: number;
   predictionCounts: Fenwick;
   annotationCounts: Fenwick;
   /** Predictions of the project in id order (Map keeps insertion order and ids only grow). */
   predictions: Map<number, StoredPrediction>;
   versionCounts: Map<string, number>;
+}
+
+/** LS's `MLBackendState`: Connected, Disconnected, Error, Training, Predicting. */
+export type MlBackendState = 'CO' | 'DI' | 'ER' | 'TR' | 'PR';
+
+/** An `MLBackend` row (protocol §4.6). */
+export interface StoredMlBackend {
+  id: number;
+  project: number;
+  state: MlBackendState;
+  is_interactive: boolean;
+  url: string;
+  error_message: string | null;
+  title: string | null;
+  auth_method: 'NONE' | 'BASIC_AUTH';
+  basic_auth_user: string | null;
+  basic_auth_pass: string | null;
+  description: string | null;
+  /** A JSONField: whatever was given (the LS UI posts a string, API clients may post an object). */
+  extra_params: unknown;
+  model_version: string | null;
+  timeout: number;
+  auto_update: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A `Webhook` row (protocol §3.4). */
+export interface StoredWebhook {
+  id: number;
+  project: number;
+  url: string;
+  send_payload: boolean;
+  send_for_all_actions: boolean;
+  headers: Record<string, string>;
+  is_active: boolean;
+  actions: string[];
+  created_at: string;
+  updated_at: string;
 }
 
 export interface NewProject {
@@ -133,19 +177,28 @@ export class LsStore {
   readonly projects = new Map<number, StoredProject>();
   readonly tasks = new Map<number, StoredTask>();
   readonly predictions = new Map<number, StoredPrediction>();
+  /** In id order, so a project's first backend (LS's `project.ml_backend`) is the first match. */
+  readonly mlBackends = new Map<number, StoredMlBackend>();
+  readonly webhooks = new Map<number, StoredWebhook>();
   private nextProjectId = 1;
   private nextTaskId = 1;
   private nextPredictionId = 1;
   private nextAnnotationId = 1;
+  private nextMlBackendId = 1;
+  private nextWebhookId = 1;
 
   reset(): void {
     this.projects.clear();
     this.tasks.clear();
     this.predictions.clear();
+    this.mlBackends.clear();
+    this.webhooks.clear();
     this.nextProjectId = 1;
     this.nextTaskId = 1;
     this.nextPredictionId = 1;
     this.nextAnnotationId = 1;
+    this.nextMlBackendId = 1;
+    this.nextWebhookId = 1;
   }
 
   /** Throws LabelConfigError when the label config is not valid XML. */
@@ -163,6 +216,7 @@ export class LsStore {
       created_at: lsTimestamp(now),
       createdAtMs: now,
       taskIds: [],
+      nextInnerId: 1,
       predictionCounts: new Fenwick(),
       annotationCounts: new Fenwick(),
       predictions: new Map(),
@@ -185,6 +239,7 @@ export class LsStore {
         id,
         project: project.id,
         index: project.taskIds.length,
+        inner_id: project.nextInnerId,
         data: input.data,
         meta: input.meta ?? {},
         created_at: stamp,
@@ -192,6 +247,7 @@ export class LsStore {
         predictions: [],
         annotations: [],
       };
+      project.nextInnerId += 1;
       project.taskIds.push(id);
       project.predictionCounts.push(0);
       project.annotationCounts.push(0);
@@ -273,6 +329,65 @@ export class LsStore {
     const doomed = [...project.predictions.values()].filter((p) => p.model_version === modelVersion);
     for (const prediction of doomed) this.deletePrediction(prediction);
     return doomed.length;
+  }
+
+  /**
+   * Deletes these tasks of the project (ids of other projects or unknown ids are ignored) with their
+   * predictions and annotations, then rebuilds the project's sorted id list and count trees once.
+   */
+  deleteTasks(project: StoredProject, ids: Iterable<number>): StoredTask[] {
+    const doomed: StoredTask[] = [];
+    for (const id of new Set(ids)) {
+      const task = this.tasks.get(id);
+      if (task === undefined || task.project !== project.id) continue;
+      for (const prediction of task.predictions) {
+        this.predictions.delete(prediction.id);
+        // A prediction is listed under the project its request named, normally the task's own.
+        const owner = this.projects.get(prediction.project);
+        if (owner === undefined) continue;
+        owner.predictions.delete(prediction.id);
+        const left = (owner.versionCounts.get(prediction.model_version) ?? 0) - 1;
+        if (left > 0) owner.versionCounts.set(prediction.model_version, left);
+        else owner.versionCounts.delete(prediction.model_version);
+      }
+      this.tasks.delete(id);
+      doomed.push(task);
+    }
+    if (doomed.length === 0) return doomed;
+    project.taskIds = project.taskIds.filter((id) => this.tasks.has(id));
+    project.predictionCounts = new Fenwick();
+    project.annotationCounts = new Fenwick();
+    project.taskIds.forEach((id, index) => {
+      const task = this.tasks.get(id)!;
+      task.index = index;
+      project.predictionCounts.push(task.predictions.length);
+      project.annotationCounts.push(task.annotations.filter((a) => !a.was_cancelled).length);
+    });
+    return doomed.sort((a, b) => a.id - b.id);
+  }
+
+  createMlBackend(input: Omit<StoredMlBackend, 'id' | 'created_at' | 'updated_at'>): StoredMlBackend {
+    const stamp = lsTimestamp(Date.now());
+    const backend: StoredMlBackend = { ...input, id: this.nextMlBackendId, created_at: stamp, updated_at: stamp };
+    this.nextMlBackendId += 1;
+    this.mlBackends.set(backend.id, backend);
+    return backend;
+  }
+
+  mlBackendsOf(projectId: number): StoredMlBackend[] {
+    return [...this.mlBackends.values()].filter((backend) => backend.project === projectId);
+  }
+
+  createWebhook(input: Omit<StoredWebhook, 'id' | 'created_at' | 'updated_at'>): StoredWebhook {
+    const stamp = lsTimestamp(Date.now());
+    const webhook: StoredWebhook = { ...input, id: this.nextWebhookId, created_at: stamp, updated_at: stamp };
+    this.nextWebhookId += 1;
+    this.webhooks.set(webhook.id, webhook);
+    return webhook;
+  }
+
+  webhooksOf(projectId: number): StoredWebhook[] {
+    return [...this.webhooks.values()].filter((webhook) => webhook.project === projectId);
   }
 
   /** Number of tasks of the project holding more than one prediction of `modelVersion`. */

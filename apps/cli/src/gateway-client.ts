@@ -5,13 +5,16 @@ export class GatewayError extends Error {
   override name = 'GatewayError';
 }
 
-export function createGatewayClient(baseUrl: string) {
+export function createGatewayClient(baseUrl: string, basicAuth?: { user: string; pass: string }) {
+  const authorization = basicAuth
+    ? { authorization: `Basic ${Buffer.from(`${basicAuth.user}:${basicAuth.pass}`).toString('base64')}` }
+    : {};
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(120_000),
       });

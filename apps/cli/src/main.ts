@@ -8,15 +8,19 @@
  *   prelabel worker <queue...>           workers for the named queues (scan, writeback, patterns)
  *   prelabel run --project ID [...]      start a run through the gateway; --wait follows it
  *   prelabel status [RUN_ID]             one run, or the latest runs
+ *   prelabel connect --project P [...]   register the gateway as the project's ML backend in Label Studio
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadClientConfig, loadServiceConfig, type ServiceConfig } from '@prelabel/shared/config/config';
+import { createLabelStudioClient } from '@prelabel/shared/label-studio/client';
+import { LabelStudioError } from '@prelabel/shared/label-studio/errors';
 import { createLogger, type Logger } from '@prelabel/shared/logging/logger';
 import type { RunView } from '@prelabel/shared/runs/run-store';
 import { createShutdown } from '@prelabel/shared/runtime/shutdown';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { ConnectError, connectBackend, DEFAULT_BACKEND_TITLE } from './connect.ts';
 import { createGatewayClient, GatewayError } from './gateway-client.ts';
 import { ensureRedis } from './local-redis.ts';
 import { runGateway, runWorkers, WORKER_QUEUES } from './services.ts';
@@ -25,6 +29,11 @@ const env = process.env;
 
 function serviceConfig(): ServiceConfig {
   return loadServiceConfig(env);
+}
+
+function gatewayClient() {
+  const config = loadClientConfig(env);
+  return createGatewayClient(config.gatewayUrl, config.basicAuth);
 }
 
 function positiveInt(value: string): number {
@@ -189,7 +198,7 @@ program
       wait?: boolean;
       json?: boolean;
     }) => {
-      const client = createGatewayClient(loadClientConfig(env).gatewayUrl);
+      const client = gatewayClient();
       let pipelineOptions: unknown;
       try {
         pipelineOptions = JSON.parse(options.options);
@@ -215,19 +224,87 @@ program
   );
 
 program
+  .command('connect')
+  .description(
+    'register the gateway as the ML backend of a Label Studio project and show its predictions to annotators',
+  )
+  .requiredOption('--project <id or title>', 'Label Studio project id or exact title')
+  .option('--url <url>', 'the gateway URL as Label Studio reaches it (default: http://localhost:PORT)')
+  .option('--title <title>', 'the backend title, also the project model_version in live mode', DEFAULT_BACKEND_TITLE)
+  .option('--interactive', 'enable interactive pre-annotation (smart tools)')
+  .option('--pipeline <name>', "pipeline stored as the backend's Extra params")
+  .option('--options <json>', 'pipeline options stored with it')
+  .option('--prelabel', 'then start a missing run through the gateway (PRELABEL_URL) and print its id')
+  .action(
+    async (options: {
+      project: string;
+      url?: string;
+      title: string;
+      interactive?: boolean;
+      pipeline?: string;
+      options?: string;
+      prelabel?: boolean;
+    }) => {
+      const config = serviceConfig();
+      const log = createLogger({ level: config.logLevel, name: 'connect' });
+      let extraParams: unknown;
+      if (options.pipeline !== undefined || options.options !== undefined) {
+        let parsed: unknown = {};
+        try {
+          parsed = JSON.parse(options.options ?? '{}');
+        } catch (error) {
+          throw new InvalidArgumentError(`--options is not valid JSON: ${(error as Error).message}`);
+        }
+        extraParams = { ...(options.pipeline ? { pipeline: options.pipeline } : {}), options: parsed };
+      }
+      const result = await connectBackend(
+        {
+          project: options.project,
+          url: options.url ?? `http://localhost:${config.gateway.port}`,
+          title: options.title,
+          ...(options.interactive ? { interactive: true } : {}),
+          ...(config.gateway.basicAuth ? { basicAuth: config.gateway.basicAuth } : {}),
+          ...(config.gateway.webhookSecret
+            ? { webhookSecret: { header: 'X-Prelabel-Webhook-Secret', value: config.gateway.webhookSecret } }
+            : {}),
+          ...(extraParams === undefined ? {} : { extraParams }),
+        },
+        {
+          labelStudio: createLabelStudioClient({ baseUrl: config.labelStudio.url, apiKey: config.labelStudio.apiKey }),
+          log,
+        },
+      );
+      console.log(
+        `${result.created ? 'connected' : 'updated'} backend #${result.backend.id} "${result.backend.title}" on project ${result.project} (${result.backend.state}, model_version ${result.backend.model_version})`,
+      );
+      if (options.prelabel) {
+        const client = gatewayClient();
+        const run = await client.createRun({ project: result.project, mode: 'missing' });
+        console.log(run.id);
+      }
+    },
+  );
+
+program
   .command('status')
   .description('show one run, or the latest runs')
   .argument('[runId]')
   .option('--json', 'print JSON')
   .action(async (runId: string | undefined, options: { json?: boolean }) => {
-    const client = createGatewayClient(loadClientConfig(env).gatewayUrl);
+    const client = gatewayClient();
     const runs = runId ? [await client.getRun(runId)] : (await client.listRuns()).runs;
     if (options.json) console.log(JSON.stringify(runId ? runs[0] : runs));
     else for (const run of runs) printRun(run);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof GatewayError || error instanceof InvalidArgumentError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof GatewayError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof ConnectError ||
+    error instanceof LabelStudioError
+  ) {
     console.error(`prelabel: ${error.message}`);
     process.exit(2);
   }

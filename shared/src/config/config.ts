@@ -65,6 +65,9 @@ const ClientEnv = z.object({
   /** The gateway the CLI talks to. */
   PRELABEL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:9090'),
   LOG_LEVEL: logLevel,
+  /** The gateway's Basic credentials, when it requires them. */
+  BASIC_AUTH_USER: z.string().optional(),
+  BASIC_AUTH_PASS: z.string().optional(),
 });
 
 export interface ServiceConfig {
@@ -86,6 +89,7 @@ export interface ServiceConfig {
 export interface ClientConfig {
   gatewayUrl: string;
   logLevel: string;
+  basicAuth: { user: string; pass: string } | undefined;
 }
 
 function parse<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
@@ -127,5 +131,10 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
 
 export function loadClientConfig(env: Record<string, string | undefined>): ClientConfig {
   const e = parse(ClientEnv, env);
-  return { gatewayUrl: e.PRELABEL_URL.replace(/\/+$/, ''), logLevel: e.LOG_LEVEL };
+  return {
+    gatewayUrl: e.PRELABEL_URL.replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL,
+    basicAuth:
+      e.BASIC_AUTH_USER && e.BASIC_AUTH_PASS ? { user: e.BASIC_AUTH_USER, pass: e.BASIC_AUTH_PASS } : undefined,
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The Label Studio REST client, grouped by resource like LS's own SDK
- * (`labelStudio.projects.get`, `labelStudio.tasks.pages`, `labelStudio.predictions.create`).
+ * (`labelStudio.projects.get`, `labelStudio.tasks.pages`, `labelStudio.predictions.create`,
+ * `labelStudio.ml.create`, `labelStudio.webhooks.update`).
  *
  * Auth (docs/label-studio-protocol.md §4.1): a key that decodes as a JWT is a personal access token
  * (a refresh token) and is exchanged at `/api/token/refresh/` for a `Bearer` access token, cached
@@ -44,6 +45,63 @@ export interface TaskPage {
   tasks: LabelStudioTask[];
   /** LS's count of tasks matching the filter. */
   total: number;
+}
+
+/** An ML backend as `/api/ml` shows it (MLBackendSerializer, protocol §4.6; the password is write-only). */
+export interface LabelStudioMlBackend {
+  id: number;
+  /** `CO` connected, `DI` disconnected, `ER` error, `TR` training, `PR` predicting. */
+  state: 'CO' | 'DI' | 'ER' | 'TR' | 'PR';
+  readable_state?: string;
+  is_interactive: boolean;
+  url: string;
+  error_message: string | null;
+  title: string | null;
+  auth_method?: 'NONE' | 'BASIC_AUTH';
+  basic_auth_user?: string | null;
+  basic_auth_pass_is_set?: boolean;
+  /** Whatever was stored: the LS UI stores a string of JSON, API clients may store an object. */
+  extra_params?: unknown;
+  model_version: string | null;
+  project: number;
+  [key: string]: unknown;
+}
+
+/** Writable fields of an ML backend. */
+export interface MlBackendWrite {
+  url?: string;
+  project?: number;
+  title?: string;
+  description?: string;
+  is_interactive?: boolean;
+  auth_method?: 'NONE' | 'BASIC_AUTH';
+  basic_auth_user?: string;
+  basic_auth_pass?: string;
+  extra_params?: unknown;
+}
+
+/** A project webhook (protocol §3.4). */
+export interface LabelStudioWebhook {
+  id: number;
+  project: number | null;
+  url: string;
+  send_payload: boolean;
+  send_for_all_actions: boolean;
+  /** Custom headers LS sends with every delivery (at most 10). */
+  headers: Record<string, string>;
+  is_active: boolean;
+  actions: string[];
+  [key: string]: unknown;
+}
+
+export type WebhookWrite = Partial<
+  Pick<LabelStudioWebhook, 'url' | 'send_payload' | 'send_for_all_actions' | 'headers' | 'is_active' | 'actions'>
+>;
+
+interface ProjectPage {
+  count?: number;
+  next?: string | null;
+  results?: LabelStudioProject[];
 }
 
 interface JwtClaims {
@@ -241,6 +299,26 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
     /** Like `get`, but undefined when the project does not exist. */
     find: (id: number, call: CallOptions = {}) =>
       request<LabelStudioProject>('GET', `/api/projects/${id}/`, { signal: call.signal, allowNotFound: true }),
+    /**
+     * Every project visible to the key, or those whose title contains `title` (LS filters
+     * case-insensitively), following LS 1.22's pages (`{count, next, previous, results}`, at most 100 each).
+     */
+    list: async (params: { title?: string } = {}, call: CallOptions = {}): Promise<LabelStudioProject[]> => {
+      const found: LabelStudioProject[] = [];
+      for (let page = 1; ; page += 1) {
+        const search = new URLSearchParams({ page: String(page), page_size: '100' });
+        if (params.title !== undefined) search.set('title', params.title);
+        const answer = await request<ProjectPage | LabelStudioProject[]>('GET', `/api/projects/?${search}`, {
+          signal: call.signal,
+          allowNotFound: true,
+        });
+        // Older LS answered one plain array.
+        if (Array.isArray(answer)) return answer;
+        const results = answer?.results ?? [];
+        found.push(...results);
+        if (!answer?.next || results.length === 0) return found;
+      }
+    },
     patch: (id: number, body: Partial<LabelStudioProject>, call: CallOptions = {}) =>
       request<LabelStudioProject>('PATCH', `/api/projects/${id}/`, {
         body,
@@ -351,5 +429,42 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
     },
   };
 
-  return { baseUrl, projects, tasks, predictions };
+  const ml = {
+    /** `GET /api/ml/?project=`: LS re-checks every listed backend (health, then setup) before answering. */
+    list: async (project: number, call: CallOptions = {}): Promise<LabelStudioMlBackend[]> =>
+      (await request<LabelStudioMlBackend[]>('GET', `/api/ml/?project=${project}`, { signal: call.signal })) ?? [],
+    /** `GET /api/ml/{id}`: LS re-checks the backend first, so `state` and `error_message` are current. */
+    get: (id: number, call: CallOptions = {}) =>
+      request<LabelStudioMlBackend>('GET', `/api/ml/${id}`, { signal: call.signal }) as Promise<LabelStudioMlBackend>,
+    /** `POST /api/ml/`: LS calls the backend's /health and /setup and answers 400 when either fails. */
+    create: (body: MlBackendWrite & { url: string; project: number }, call: CallOptions = {}) =>
+      request<LabelStudioMlBackend>('POST', '/api/ml/', { body, signal: call.signal }) as Promise<LabelStudioMlBackend>,
+    /**
+     * `PATCH /api/ml/{id}`. LS validates with only the submitted attributes (its health and setup calls
+     * need `url` and `project`), so both are required here.
+     */
+    update: (id: number, body: MlBackendWrite & { url: string; project: number }, call: CallOptions = {}) =>
+      request<LabelStudioMlBackend>('PATCH', `/api/ml/${id}`, {
+        body,
+        signal: call.signal,
+      }) as Promise<LabelStudioMlBackend>,
+  };
+
+  const webhooks = {
+    list: async (project: number, call: CallOptions = {}): Promise<LabelStudioWebhook[]> =>
+      (await request<LabelStudioWebhook[]>('GET', `/api/webhooks/?project=${project}`, { signal: call.signal })) ?? [],
+    create: (body: WebhookWrite & { project: number; url: string }, call: CallOptions = {}) =>
+      request<LabelStudioWebhook>('POST', '/api/webhooks/', {
+        body,
+        signal: call.signal,
+      }) as Promise<LabelStudioWebhook>,
+    /** `PATCH /api/webhooks/{id}/`; LS keeps `project` read-only here. */
+    update: (id: number, body: WebhookWrite, call: CallOptions = {}) =>
+      request<LabelStudioWebhook>('PATCH', `/api/webhooks/${id}/`, {
+        body,
+        signal: call.signal,
+      }) as Promise<LabelStudioWebhook>,
+  };
+
+  return { baseUrl, projects, tasks, predictions, ml, webhooks };
 }

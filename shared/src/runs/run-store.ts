@@ -550,6 +550,21 @@ export function createRunStore(redis: Redis, prefix: string) {
       return ids === null ? undefined : ids.map(Number).sort((a, b) => a - b);
     },
 
+    /**
+     * Tasks of `ids` this run already delivered (ledger) or is writing right now (a live write
+     * claim): a scan that re-reads a page after a crash finds their predictions in LS and must not
+     * count them as skipped, since the run counts them as done.
+     */
+    async handledBy(run: Pick<RunRecord, 'id' | 'project' | 'modelVersion'>, ids: readonly number[]) {
+      if (ids.length === 0) return new Set<number>();
+      const fields = ids.map(String);
+      const [owners, writers] = await Promise.all([
+        redis.hmget(ledgerKey(run.project, run.modelVersion), ...fields),
+        redis.hmget(writersKey(run.project, run.modelVersion), ...fields),
+      ]);
+      return new Set(ids.filter((_, i) => owners[i] === run.id || (writers[i] ?? '').startsWith(`${run.id} `)));
+    },
+
     /** Tasks of `ids` the ledger says this run already delivered. */
     async deliveredBy(run: Pick<RunRecord, 'id' | 'project' | 'modelVersion'>, ids: readonly number[]) {
       if (ids.length === 0) return new Set<number>();

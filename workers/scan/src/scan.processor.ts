@@ -128,23 +128,27 @@ export async function scanRun(
     await pages.return(undefined);
     const page = first.done ? { tasks: [], total: 0 } : first.value;
     const tasks = page.tasks;
-    const todo = run.mode === 'all' ? tasks : tasks.filter((task) => !hasPredictionOf(task, run!.modelVersion));
+    const predicted = run.mode === 'all' ? [] : tasks.filter((task) => hasPredictionOf(task, run!.modelVersion));
+    const predictedIds = new Set(predicted.map((task) => task.id));
+    const todo = tasks.filter((task) => !predictedIds.has(task.id));
+    // A page re-read after a crash may hold tasks this run itself wrote: theirs are queued, not skipped.
+    const ours = await deps.runs.handledBy(run, [...predictedIds]);
     await enqueueChunks(run, todo, deps);
     const finished = isLastPage(page, deps.pageSize);
     const committed = await deps.runs.commitScanPage(run.id, {
       expectedCursor: run.cursor,
       newCursor: tasks.length > 0 ? tasks[tasks.length - 1]!.id : run.cursor,
       scanned: tasks.length,
-      queued: todo.length,
-      skipped: tasks.length - todo.length,
+      queued: todo.length + ours.size,
+      skipped: predicted.length - ours.size,
       // LS counts the tasks after the cursor; the run's total is what came before plus that.
       ...(run.cursor === 0 && tasks.length > 0 ? { total: page.total } : {}),
       finished,
     });
     if (committed) {
       totals.scanned += tasks.length;
-      totals.queued += todo.length;
-      totals.skipped += tasks.length - todo.length;
+      totals.queued += todo.length + ours.size;
+      totals.skipped += predicted.length - ours.size;
     }
     run = (await deps.runs.get(run.id))!;
   }

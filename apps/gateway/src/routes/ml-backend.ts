@@ -57,6 +57,16 @@ const TasksDeleted = z.looseObject({
 const problem = (reply: FastifyReply, status: number, code: string, message: string) =>
   reply.status(status).send({ error: { code, message } });
 
+/** `extra_params` when it says something: null, blank strings and `{}` count as not given. */
+function givenExtraParams(extraParams: unknown): unknown {
+  if (extraParams === null || extraParams === undefined) return undefined;
+  if (typeof extraParams === 'string' && extraParams.trim() === '') return undefined;
+  if (typeof extraParams === 'object' && !Array.isArray(extraParams) && Object.keys(extraParams).length === 0) {
+    return undefined;
+  }
+  return extraParams;
+}
+
 function secretMatches(expected: string, given: unknown): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(expected);
@@ -103,7 +113,9 @@ export async function registerMlBackendRoutes(app: FastifyInstance, deps: Gatewa
       return problem(reply, 400, 'INVALID_REQUEST', 'body.project: expected "<id>.<timestamp>" or a project id');
     }
     try {
-      const state = await projectState(project, request.body.schema, request.body.extra_params ?? null);
+      // Like the reference backend, empty Extra params keep what is stored: LS re-validates a PATCH
+      // of the backend with only the submitted fields, so extra_params often arrives as null.
+      const state = await projectState(project, request.body.schema, givenExtraParams(request.body.extra_params));
       return { model_version: state.modelVersion };
     } catch (error) {
       if (error instanceof BackendSetupError) return problem(reply, 400, 'SETUP_FAILED', error.message);

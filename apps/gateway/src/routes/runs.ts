@@ -14,9 +14,10 @@ import type { GatewayDeps } from '../app.ts';
 
 const CreateRunBody = z.strictObject({
   project: z.number().int().positive(),
-  pipeline: z.string().min(1),
+  /** Without it, the pipeline and options the project's `/setup` stored (its Extra params). */
+  pipeline: z.string().min(1).optional(),
   mode: z.enum(['missing', 'all']).default('missing'),
-  options: z.record(z.string(), z.unknown()).default({}),
+  options: z.record(z.string(), z.unknown()).optional(),
 });
 
 const RunParams = z.object({ id: z.string().regex(/^[a-z0-9-]{1,64}$/, 'not a run id') });
@@ -32,17 +33,32 @@ export async function registerRunRoutes(app: FastifyInstance, deps: GatewayDeps)
     { schema: { body: CreateRunBody, querystring: z.object({ dryRun: z.stringbool().default(false) }) } },
     async (request, reply) => {
       const body = request.body;
-      const pipeline = deps.pipelines.get(body.pipeline);
+      let pipelineName = body.pipeline;
+      let pipelineOptions: unknown = body.options ?? {};
+      if (pipelineName === undefined) {
+        const state = await deps.projects.get(body.project);
+        if (!state) {
+          return problem(
+            reply,
+            400,
+            'INVALID_REQUEST',
+            `body.pipeline: required, since project ${body.project} has no stored setup (connect it first)`,
+          );
+        }
+        pipelineName = state.pipeline;
+        pipelineOptions = body.options ?? state.options;
+      }
+      const pipeline = deps.pipelines.get(pipelineName);
       if (!pipeline) {
         const known = [...deps.pipelines.keys()].join(', ');
         return problem(
           reply,
           400,
           'UNKNOWN_PIPELINE',
-          `body.pipeline: unknown pipeline "${body.pipeline}" (known: ${known})`,
+          `body.pipeline: unknown pipeline "${pipelineName}" (known: ${known})`,
         );
       }
-      const options = pipeline.optionsSchema.safeParse(body.options);
+      const options = pipeline.optionsSchema.safeParse(pipelineOptions);
       if (!options.success) {
         return problem(reply, 400, 'INVALID_OPTIONS', `body.options.${describeError(options.error)}`);
       }
@@ -70,7 +86,7 @@ export async function registerRunRoutes(app: FastifyInstance, deps: GatewayDeps)
       }
       const { run } = await deps.runs.create({
         project: body.project,
-        pipeline: body.pipeline,
+        pipeline: pipelineName,
         mode: body.mode,
         modelVersion,
         options: options.data,
