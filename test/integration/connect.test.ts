@@ -10,6 +10,7 @@ import { createLabelStudioClient } from '../../shared/src/label-studio/client.ts
 import { createLogger } from '../../shared/src/logging/logger.ts';
 import { type FakeMlBackend, type FakeMlBackendOptions, startFakeMlBackend } from '../ls-server/fake-ml-backend.ts';
 import { type LabelStudioTestServer, startLabelStudioTestServer } from '../ls-server/ls-test-server.ts';
+import { runCli } from '../support/cli.ts';
 import { checkPredictions, NER_CONFIG, PATTERN_OPTIONS, TEXTS } from '../support/project.ts';
 import { type Stack, startStack, waitFor } from '../support/stack.ts';
 
@@ -248,5 +249,46 @@ describe("connect against prelabel's gateway", () => {
     );
     expect(check).toMatchObject({ predictions: 50, duplicates: 0, badSpans: 0 });
     expect(ls.counters().trapCalls).toBe(0);
+  });
+});
+
+describe('prelabel connect (the CLI)', () => {
+  it('connects, then --prelabel starts a missing run with the stored pipeline', async () => {
+    const stack = await startStack();
+    cleanups.push(() => stack.close());
+    const project = stack.ls.createProject({ title: 'Fleet', label_config: NER_CONFIG }).id;
+    stack.ls.createTasks(project, { count: 300, texts: TEXTS, emitWebhooks: false });
+    const result = await runCli(
+      [
+        'connect',
+        '--project',
+        'Fleet',
+        '--url',
+        stack.gatewayUrl,
+        '--pipeline',
+        'patterns',
+        '--options',
+        JSON.stringify(PATTERN_OPTIONS),
+        '--prelabel',
+      ],
+      stack.env,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const [line, runId] = result.stdout.trim().split('\n');
+    expect(line).toMatch(new RegExp(`^connected backend #\\d+ "prelabel" on project ${project} \\(CO`));
+    const run = await waitFor(async () => {
+      const current = (
+        await stack.api<{ status: string; done: number; modelVersion: string }>('GET', `/api/runs/${runId}`)
+      ).body;
+      return current.status === 'completed' ? current : undefined;
+    });
+    expect(run.done).toBe(300);
+    expect(checkPredictions(stack.ls, project, run.modelVersion)).toMatchObject({ predictions: 300, duplicates: 0 });
+    expect(stack.ls.getProject(project)).toMatchObject({ model_version: 'prelabel', show_collab_predictions: true });
+
+    const unknown = await runCli(['connect', '--project', 'Nowhere', '--url', stack.gatewayUrl], stack.env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/Nowhere/);
   });
 });
