@@ -278,6 +278,9 @@ export interface TaskOutcomes {
   failed: readonly { task: number; reason: string }[];
 }
 
+/** How long a `/predict` run's records live. */
+const PREDICT_RUN_TTL_SEC = 7 * 86_400;
+
 export function newRunId(nowMs = Date.now()): string {
   return `${nowMs.toString(36)}${randomBytes(5).toString('hex')}`;
 }
@@ -354,7 +357,11 @@ export function createRunStore(redis: Redis, prefix: string) {
       };
       const created = await redis.hsetnx(runKey(id), 'status', 'queued');
       if (created === 1) {
-        await redis.multi().hset(runKey(id), fields).zadd(indexKey, nowMs, id).exec();
+        const write = redis.multi().hset(runKey(id), fields).zadd(indexKey, nowMs, id);
+        // Live-mode Label Studio calls /predict for single tasks all day: those runs are kept a week.
+        // (Their inline results and claims expire on their own, within a day.)
+        if (input.source === 'predict') write.expire(runKey(id), PREDICT_RUN_TTL_SEC);
+        await write.exec();
       }
       const run = await this.get(id);
       if (!run) throw new Error(`run ${id} vanished while being created`);
@@ -370,7 +377,11 @@ export function createRunStore(redis: Redis, prefix: string) {
       const runs: RunRecord[] = [];
       for (const id of ids) {
         const run = await this.get(id);
-        if (!run || (params.project !== undefined && run.project !== params.project)) continue;
+        if (!run) {
+          await redis.zrem(indexKey, id); // an expired /predict run
+          continue;
+        }
+        if (params.project !== undefined && run.project !== params.project) continue;
         runs.push(run);
         if (runs.length >= params.limit) break;
       }
