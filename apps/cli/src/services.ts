@@ -26,9 +26,9 @@ import { scanRun } from '@prelabel/worker-scan/scan.processor';
 import { writePredictions } from '@prelabel/worker-writeback/writeback.processor';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pipelines } from './pipelines.ts';
+import { loadPipelines, PIPELINE_NAMES } from './pipelines.ts';
 
-export const WORKER_QUEUES = ['scan', 'writeback', ...pipelines.keys()];
+export const WORKER_QUEUES: readonly string[] = ['scan', 'writeback', ...PIPELINE_NAMES];
 
 function connectRedis(url: string, log: Logger, name: string): Redis {
   // Workers block on Redis and must wait out a restart rather than fail commands (BullMQ's advice).
@@ -96,6 +96,7 @@ async function removeQueuedJobs(queues: TypedQueue<never>['queue'][], runId: str
 
 export async function runGateway(config: ServiceConfig, log: Logger, shutdown: Shutdown) {
   const core = createCore(config, log, 'prelabel-gateway');
+  const { pipelines } = await loadPipelines(config, log, { runNer: false });
   const app = await buildApp({
     log,
     runs: core.runs,
@@ -107,14 +108,18 @@ export async function runGateway(config: ServiceConfig, log: Logger, shutdown: S
       await core.scan.add(payload, { priority: core.priority(run) });
     },
     async enqueueChunks(run, tasks, priority) {
-      const queue = core.pipelineQueueFor(run.pipeline);
+      const chunks = [];
       for (let i = 0; i < tasks.length; i += config.scan.chunkSize) {
         const chunk = tasks.slice(i, i + config.scan.chunkSize);
-        await queue.add(
-          { runId: run.id, project: run.project, pipeline: run.pipeline, modelVersion: run.modelVersion, tasks: chunk },
-          { priority },
-        );
+        chunks.push({
+          runId: run.id,
+          project: run.project,
+          pipeline: run.pipeline,
+          modelVersion: run.modelVersion,
+          tasks: chunk,
+        });
       }
+      await core.pipelineQueueFor(run.pipeline).addBulk(chunks, { priority });
     },
     isReady: async () => (await core.redis.ping()) === 'PONG',
     predict: { deadlineMs: config.gateway.predictDeadlineMs, pollMs: 25 },
@@ -141,6 +146,8 @@ export async function runWorkers(
   queueNames: readonly string[],
   concurrency: number,
 ) {
+  const loaded = await loadPipelines(config, log, { runNer: queueNames.includes('ner') });
+  const pipelines = loaded.pipelines;
   const core = createCore(config, log, `prelabel-worker-${queueNames.join('-')}`);
   const base = {
     connection: core.redis,
@@ -252,6 +259,7 @@ export async function runWorkers(
     }
   }
   shutdown.add('workers', () => Promise.all(workers.map((worker) => worker.close())));
+  shutdown.add('models', () => loaded.dispose());
   shutdown.add('redis', () => core.close());
   log.info({ queues: queueNames, concurrency }, 'workers started');
   return workers;

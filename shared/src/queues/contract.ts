@@ -32,6 +32,8 @@ export interface TypedQueue<P extends z.ZodType> {
   readonly queue: Queue;
   readonly name: string;
   add(payload: z.infer<P>, options?: JobsOptions): Promise<string>;
+  /** Many jobs in one Redis round trip. */
+  addBulk(payloads: readonly z.infer<P>[], options?: JobsOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,14 @@ export function openQueue<P extends z.ZodType, R extends z.ZodType>(
       const data = contract.payload.parse(payload);
       const job = await queue.add(contract.jobName, data, { jobId: contract.jobId(data), ...options });
       return job.id ?? contract.jobId(data);
+    },
+    async addBulk(payloads, options) {
+      await queue.addBulk(
+        payloads.map((payload) => {
+          const data = contract.payload.parse(payload);
+          return { name: contract.jobName, data, opts: { jobId: contract.jobId(data), ...options } };
+        }),
+      );
     },
     close: () => queue.close(),
   };

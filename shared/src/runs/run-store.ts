@@ -244,6 +244,17 @@ end
 return 0
 `;
 
+const INLINE_COUNT_FIELD = '#tasks';
+
+/** KEYS: inline. ARGV: chunkId, predictions JSON, task count. A retried chunk is counted once. */
+const STORE_INLINE = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[1], '${INLINE_COUNT_FIELD}', ARGV[3])
+end
+redis.call('EXPIRE', KEYS[1], 3600)
+return 0
+`;
+
 /** KEYS: run, failures. ARGV: now. Moves a finished run's failures back to work; returns the task ids. */
 const TAKE_FAILURES = `
 local run, failures = KEYS[1], KEYS[2]
@@ -432,22 +443,39 @@ export function createRunStore(redis: Redis, prefix: string) {
     },
 
     /** Keeps predictions of a `/predict` run where the waiting gateway can read them. */
-    async storeInline(id: string, predictions: readonly { task: number; result: unknown[]; score: number | null }[]) {
-      if (predictions.length === 0) return;
-      const fields: string[] = [];
-      for (const p of predictions) fields.push(String(p.task), JSON.stringify({ result: p.result, score: p.score }));
-      await redis
-        .multi()
-        .hset(inlineKey(id), ...fields)
-        .expire(inlineKey(id), 3600)
-        .exec();
+    /**
+     * Keeps one chunk's predictions of a `/predict` run where the waiting gateway reads them (one
+     * field per chunk: a 20 000-task answer reads 80 fields, not 20 000), and counts the chunk's
+     * tasks — failed ones included, so the gateway stops waiting once every task has an outcome.
+     */
+    async storeInline(
+      id: string,
+      chunkId: string,
+      outcome: { predictions: readonly { task: number; result: unknown[]; score: number | null }[]; tasks: number },
+    ) {
+      await redis.eval(
+        STORE_INLINE,
+        1,
+        inlineKey(id),
+        chunkId,
+        JSON.stringify(outcome.predictions),
+        String(outcome.tasks),
+      );
     },
 
-    inlineCount: (id: string) => redis.hlen(inlineKey(id)),
+    async inlineCount(id: string): Promise<number> {
+      return Number((await redis.hget(inlineKey(id), INLINE_COUNT_FIELD)) ?? 0);
+    },
 
     async inlineResults(id: string): Promise<Map<number, { result: unknown[]; score: number | null }>> {
-      const flat = await redis.hgetall(inlineKey(id));
-      return new Map(Object.entries(flat).map(([task, raw]) => [Number(task), JSON.parse(raw)]));
+      const results = new Map<number, { result: unknown[]; score: number | null }>();
+      for (const [field, raw] of Object.entries(await redis.hgetall(inlineKey(id)))) {
+        if (field === INLINE_COUNT_FIELD) continue;
+        for (const p of JSON.parse(raw) as { task: number; result: unknown[]; score: number | null }[]) {
+          results.set(p.task, { result: p.result, score: p.score });
+        }
+      }
+      return results;
     },
 
     /**

@@ -81,7 +81,7 @@ export async function predictChunk(
   if (run.source === 'predict') {
     // The gateway is waiting for these to answer LS inline; the write-back delivers the rest
     // once the answer has gone out (the per-task claim settles any race).
-    await deps.runs.storeInline(run.id, predictions);
+    await deps.runs.storeInline(run.id, context.jobId, { predictions, tasks: payload.tasks.length });
     delayMs = Math.max(0, (run.deadlineAt ?? 0) + WRITEBACK_GRACE_MS - Date.now());
   }
   await deps.enqueueWriteback(

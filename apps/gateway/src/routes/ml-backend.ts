@@ -145,7 +145,10 @@ export async function registerMlBackendRoutes(app: FastifyInstance, deps: Gatewa
     const context = request.body.params?.context;
     const interactive = context !== undefined && context !== null;
     const unique = [...new Map(tasks.map((task) => [task.id, { id: task.id, data: task.data }])).values()];
-    const deadlineAt = Date.now() + deps.predict.deadlineMs;
+    // The deadline counts from the request's arrival (reading a 20 000-task body takes time), and
+    // the wait ends early enough to read, claim and serialise the results before it.
+    const deadlineAt = Date.now() - reply.elapsedTime + deps.predict.deadlineMs;
+    const waitUntil = deadlineAt - Math.min(deps.predict.deadlineMs / 4, 20 + tasks.length * 0.02);
     const { run } = await deps.runs.create({
       project,
       pipeline: state.pipeline,
@@ -166,7 +169,7 @@ export async function registerMlBackendRoutes(app: FastifyInstance, deps: Gatewa
     request.raw.on('close', () => {
       closed = !reply.raw.writableEnded;
     });
-    while (!closed && Date.now() < deadlineAt && (await deps.runs.inlineCount(run.id)) < unique.length) {
+    while (!closed && Date.now() < waitUntil && (await deps.runs.inlineCount(run.id)) < unique.length) {
       await new Promise((resolve) => setTimeout(resolve, deps.predict.pollMs));
     }
     const ready = await deps.runs.inlineResults(run.id);
