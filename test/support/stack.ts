@@ -31,6 +31,8 @@ export interface StackOptions {
   auth?: 'pat' | 'legacy';
   /** Point the services at this LS URL instead of the test server (unreachable LS). */
   labelStudioUrl?: string;
+  /** Also run the ner pool (loads the model); off by default to keep stacks light. */
+  ner?: boolean;
 }
 
 export interface Stack {
@@ -63,6 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const config = loadServiceConfig(env);
+  const queues = WORKER_QUEUES.filter((queue) => queue !== 'ner' || options.ner);
   const log = createLogger({ level: config.logLevel, name: prefix });
   const shutdowns: Shutdown[] = [];
   const gatewayShutdown = createShutdown(log, 5000);
@@ -71,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if ((options.workers ?? 'in-process') === 'in-process') {
     const workerShutdown = createShutdown(log, 5000);
     shutdowns.unshift(workerShutdown);
-    await runWorkers(config, log, workerShutdown, WORKER_QUEUES, config.worker.concurrency);
+    await runWorkers(config, log, workerShutdown, queues, config.worker.concurrency);
   }
   const redis = new Redis(REDIS_URL);
   const children: ChildProcess[] = [];
@@ -83,8 +86,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     config,
     env: { ...env, PRELABEL_URL: address },
     redis,
-    startWorkerProcess(queues = WORKER_QUEUES) {
-      const child = spawn(process.execPath, [CLI_MAIN, 'worker', ...queues], {
+    startWorkerProcess(workerQueues = queues) {
+      const child = spawn(process.execPath, [CLI_MAIN, 'worker', ...workerQueues], {
         env,
         stdio: ['ignore', 'ignore', 'inherit'],
       });

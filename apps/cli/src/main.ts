@@ -5,7 +5,8 @@
  *
  *   prelabel start                       gateway + every worker as one process tree (+ a private Redis if needed)
  *   prelabel gateway                     the HTTP gateway alone
- *   prelabel worker <queue...>           workers for the named queues (scan, writeback, patterns)
+ *   prelabel worker <queue...>           workers for the named queues (scan, writeback, patterns, ner)
+ *   prelabel eval ner --conll FILE       entity F1 of the NER pipeline on a CoNLL file
  *   prelabel run --project ID [...]      start a run through the gateway; --wait follows it
  *   prelabel status [RUN_ID]             one run, or the latest runs
  *   prelabel connect --project P [...]   register the gateway as the project's ML backend in Label Studio
@@ -18,9 +19,13 @@ import { LabelStudioError } from '@prelabel/shared/label-studio/errors';
 import { createLogger, type Logger } from '@prelabel/shared/logging/logger';
 import type { RunView } from '@prelabel/shared/runs/run-store';
 import { createShutdown } from '@prelabel/shared/runtime/shutdown';
+import { ConllFormatError } from '@prelabel/worker-ner/conll';
+import { DEFAULT_NER_MODEL_DIR } from '@prelabel/worker-ner/default-model';
+import { NerModelError } from '@prelabel/worker-ner/ner-model';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConnectError, connectBackend, DEFAULT_BACKEND_TITLE } from './connect.ts';
+import { runNerEval } from './eval-ner.ts';
 import { createGatewayClient, GatewayError } from './gateway-client.ts';
 import { ensureRedis } from './local-redis.ts';
 import { runGateway, runWorkers, WORKER_QUEUES } from './services.ts';
@@ -53,11 +58,8 @@ async function startAll(config: ServiceConfig, log: Logger) {
     log,
   );
   const self = fileURLToPath(import.meta.url);
-  const groups = [
-    ['gateway'],
-    ['worker', 'scan', 'writeback'],
-    ['worker', ...WORKER_QUEUES.filter((q) => q !== 'scan' && q !== 'writeback')],
-  ];
+  // One process per pool, as in production: NER holds its model and keeps its CPU to itself.
+  const groups = [['gateway'], ['worker', 'scan', 'writeback'], ['worker', 'patterns'], ['worker', 'ner']];
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const launch = (args: string[], restarts = 0) => {
@@ -165,8 +167,16 @@ program
   .description(`run workers for the named queues (${WORKER_QUEUES.join(', ')})`)
   .argument('<queues...>', 'queue names')
   .option('--concurrency <n>', 'jobs at once per queue in this process', positiveInt)
-  .action(async (queues: string[], options: { concurrency?: number }) => {
+  .option('--device <device>', 'ner: where the model runs, cpu or cuda (default NER_DEVICE)')
+  .option('--threads <n>', 'ner: onnxruntime threads inside one operator (default NER_INTRA_OP_THREADS)', positiveInt)
+  .action(async (queues: string[], options: { concurrency?: number; device?: string; threads?: number }) => {
     const config = serviceConfig();
+    if (options.device !== undefined) {
+      if (options.device !== 'cpu' && options.device !== 'cuda')
+        throw new InvalidArgumentError('--device must be cpu or cuda');
+      config.ner.device = options.device;
+    }
+    if (options.threads !== undefined) config.ner.intraOpThreads = options.threads;
     const unknown = queues.filter((queue) => !WORKER_QUEUES.includes(queue));
     if (unknown.length > 0)
       throw new InvalidArgumentError(`unknown queue ${unknown.join(', ')} (known: ${WORKER_QUEUES.join(', ')})`);
@@ -286,6 +296,21 @@ program
   );
 
 program
+  .command('eval')
+  .description('evaluate a pipeline on a labelled corpus')
+  .command('ner')
+  .description('entity-level precision, recall and F1 (CoNLL style) of the NER pipeline on a CoNLL file')
+  .requiredOption(
+    '--conll <file>',
+    'CoNLL file: whitespace-separated columns, the tag last, blank lines between sentences',
+  )
+  .option('--model <dir>', 'model directory (model.onnx, tokenizer.json, config.json)', DEFAULT_NER_MODEL_DIR)
+  .option('--json', 'print {"precision","recall","f1","sentences","tokensPerSec"} as the last line')
+  .action(async (options: { conll: string; model: string; json?: boolean }) => {
+    await runNerEval({ conll: options.conll, modelDir: options.model, json: options.json === true });
+  });
+
+program
   .command('status')
   .description('show one run, or the latest runs')
   .argument('[runId]')
@@ -303,7 +328,9 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     error instanceof GatewayError ||
     error instanceof InvalidArgumentError ||
     error instanceof ConnectError ||
-    error instanceof LabelStudioError
+    error instanceof LabelStudioError ||
+    error instanceof NerModelError ||
+    error instanceof ConllFormatError
   ) {
     console.error(`prelabel: ${error.message}`);
     process.exit(2);

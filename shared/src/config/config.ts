@@ -54,6 +54,18 @@ const ServiceEnv = z.object({
   JOB_LOCK_MS: positiveInt(30_000),
   /** How long a stopping process waits for in-flight jobs before it gives them back. */
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  /** The NER model directory (model.onnx, tokenizer.json, config.json); default: the bundled model. */
+  NER_MODEL_DIR: z.string().min(1).optional(),
+  /** Where NER workers run the model: `cuda` falls back to CPU with a warning when CUDA cannot load. */
+  NER_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** onnxruntime threads inside one operator (0: one per core). */
+  NER_INTRA_OP_THREADS: z.coerce.number().int().min(0).default(0),
+  /** onnxruntime threads across operators (0: onnxruntime's default). */
+  NER_INTER_OP_THREADS: z.coerce.number().int().min(0).default(0),
+  /** Most sequences in one session.run (the micro-batcher's batch). */
+  NER_MAX_BATCH_SIZE: positiveInt(16),
+  /** Longest a sequence waits for others to share its session.run. */
+  NER_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2),
   /** `start` only: run a private redis-server (AOF on, under DATA_DIR) when nothing answers at REDIS_URL. */
   REDIS_AUTOSTART: z.enum(['auto', 'never']).default('auto'),
   /** `start` only: folder of the private Redis's data. */
@@ -83,6 +95,14 @@ export interface ServiceConfig {
   };
   scan: { pageSize: number; chunkSize: number; maxOutstandingChunks: number };
   worker: { concurrency: number; shutdownTimeoutMs: number; lockMs: number };
+  ner: {
+    modelDir: string | undefined;
+    device: 'cpu' | 'cuda';
+    intraOpThreads: number | undefined;
+    interOpThreads: number | undefined;
+    maxBatchSize: number;
+    maxWaitMs: number;
+  };
   logLevel: string;
 }
 
@@ -125,6 +145,14 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
     },
     scan: { pageSize: e.SCAN_PAGE_SIZE, chunkSize: e.CHUNK_SIZE, maxOutstandingChunks: e.MAX_OUTSTANDING_CHUNKS },
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, lockMs: e.JOB_LOCK_MS },
+    ner: {
+      modelDir: e.NER_MODEL_DIR,
+      device: e.NER_DEVICE,
+      intraOpThreads: e.NER_INTRA_OP_THREADS || undefined,
+      interOpThreads: e.NER_INTER_OP_THREADS || undefined,
+      maxBatchSize: e.NER_MAX_BATCH_SIZE,
+      maxWaitMs: e.NER_MAX_WAIT_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }
