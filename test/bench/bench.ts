@@ -6,12 +6,12 @@
  *   node test/bench/bench.ts [--tasks N] [--warmup-tasks N] [--raw-jobs N] [--raw-concurrency N]
  *     [--chunk-size N] [--page-size N] [--max-outstanding N] [--concurrency N] [--writes-per-sec N]
  *     [--timeout-s N] [--webhook-deliveries N] [--webhook-tasks N] [--out FILE]
- *     [--readme | --no-readme] [--log-dir DIR]
+ *     [--ner N] [--readme | --no-readme] [--log-dir DIR]
  *
  * Every flag has an environment twin (BENCH_TASKS, BENCH_WARMUP_TASKS, BENCH_RAW_JOBS,
  * BENCH_RAW_CONCURRENCY, BENCH_CHUNK_SIZE, BENCH_SCAN_PAGE_SIZE, BENCH_MAX_OUTSTANDING,
  * BENCH_CONCURRENCY, BENCH_WRITES_PER_SEC, BENCH_TIMEOUT_S, BENCH_WEBHOOK_DELIVERIES,
- * BENCH_WEBHOOK_TASKS, BENCH_LOG_DIR); flags win. REDIS_URL picks the Redis (default local);
+ * BENCH_WEBHOOK_TASKS, BENCH_NER, BENCH_LOG_DIR); flags win. REDIS_URL picks the Redis (default local);
  * BENCH_NODE_FLAGS adds Node flags to every process of step 2.
  *
  * 1. Baseline: `raw-bullmq.ts` in a child process adds BENCH_RAW_JOBS no-op jobs and processes them
@@ -44,7 +44,12 @@
  *    deliveries, the slowest) / max against the 250 ms target, the gateway's CPU per ack, and the
  *    drain rate: tasks ÷ (first delivery sent → last run seen `completed`).
  *    `--webhook-deliveries 0` skips it.
- * 6. Results: pretty JSON in `test/bench/results/latest.json` (a full-size run; other sizes go to
+ * 6. NER, last, once every prelabel process is idle: `ner-bench.ts` in a child process (see its
+ *    header) times the `ner` model's pipeline path against bare `session.run` on the same batches
+ *    (ratio, target ≥ 0.90), sweeps maxBatchSize and measures single-task latency, on CoNLL-2003
+ *    sentences from `../shared/datasets/ner/conll2003/eng.testb` (skipped, saying so, when that
+ *    file is absent). `--ner 0` / BENCH_NER=0 skips it.
+ * 7. Results: pretty JSON in `test/bench/results/latest.json` (a full-size run; other sizes go to
  *    `results/smoke.json`), and the README block between `<!-- bench:start -->` and
  *    `<!-- bench:end -->` (full-size runs only, unless `--readme`). A table is printed on stdout.
  * Cleanup, also on failure and SIGINT/SIGTERM: every child process is stopped and every Redis key
@@ -66,6 +71,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI_MAIN = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
 const LS_MAIN = fileURLToPath(new URL('../ls-server/main.ts', import.meta.url));
 const RAW_MAIN = fileURLToPath(new URL('./raw-bullmq.ts', import.meta.url));
+const NER_MAIN = fileURLToPath(new URL('./ner-bench.ts', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const FULL_SIZE = 100_000;
@@ -115,6 +121,7 @@ const { values: flags } = parseArgs({
     'timeout-s': { type: 'string' },
     'webhook-deliveries': { type: 'string' },
     'webhook-tasks': { type: 'string' },
+    ner: { type: 'string' },
     out: { type: 'string' },
     'log-dir': { type: 'string' },
     readme: { type: 'boolean' },
@@ -152,6 +159,8 @@ const settings = {
   // The issue's figure: a 5 000-task TASKS_CREATED webhook, p99 over 20 deliveries.
   webhookDeliveries: intSetting('webhook-deliveries', 'BENCH_WEBHOOK_DELIVERIES', DEFAULTS.webhookDeliveries, 0),
   webhookTasks: intSetting('webhook-tasks', 'BENCH_WEBHOOK_TASKS', DEFAULTS.webhookTasks),
+  // 0 skips the NER section.
+  ner: intSetting('ner', 'BENCH_NER', 1, 0) > 0,
 };
 const fullSize = tasks === FULL_SIZE;
 const outFile = flags.out ?? `${RESULTS_DIR}${fullSize ? 'latest.json' : 'smoke.json'}`;
@@ -1067,6 +1076,86 @@ async function webhookAck(redis: Redis) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// NER
+
+/** What `ner-bench.ts` prints (see its header). */
+interface NerLatency {
+  calls: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+interface NerFigures {
+  model: string;
+  data: string;
+  intraOpThreads: number | 'default';
+  interOpThreads: number | 'default';
+  comparison: {
+    texts: number;
+    contentTokens: number;
+    runs: number;
+    sequences: number;
+    tokens: number;
+    paddedTokens: number;
+    maxBatchSize: number;
+    reps: number;
+    pipelineMs: number[];
+    rawMs: number[];
+    pairRatios: number[];
+    ratioOfMedians: number;
+    pipelineTokensPerSec: number;
+    rawTokensPerSec: number;
+    ratio: number;
+    target: number;
+    pipelineSessionRunMs: number;
+    pipelineOtherMs: number;
+  };
+  sweep: {
+    maxBatchSize: number;
+    texts: number;
+    runs: number;
+    tokensPerSec: number;
+    sequencesPerSec: number;
+    paddingShare: number;
+    ms: number;
+  }[];
+  latency: {
+    maxBatchSize: number;
+    maxWaitMs: number;
+    meanWords: number;
+    idle: NerLatency;
+    underLoad: (NerLatency & { bulkChunkTexts: number; modelTokensPerSec: number; meanSequencesPerRun: number }) | null;
+  } | null;
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMiB?: number;
+  loadAverage1m?: number;
+}
+type NerResult = NerFigures | { skipped: string };
+
+async function nerSection(): Promise<NerResult | undefined> {
+  if (!settings.ner) return undefined;
+  console.error('NER: pipeline vs raw session.run, batch-size sweep, single-task latency (own process)…');
+  const loadAverage = os.loadavg()[0] ?? 0;
+  const proc = launch('ner-bench', [NER_MAIN], { PATH: process.env.PATH ?? '' }, false);
+  proc.child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.startsWith('  [ner]')) console.error(line);
+  });
+  const line = await firstLine(proc, 300_000);
+  await new Promise<void>((resolve) => (proc.exited ? resolve() : proc.child.once('exit', () => resolve())));
+  procs.splice(procs.indexOf(proc), 1);
+  if (proc.exited?.code !== 0) throw new Error(`ner-bench failed (${proc.exited?.code}): ${proc.tail.join('\n')}`);
+  const result = JSON.parse(line) as NerResult;
+  if ('skipped' in result) {
+    console.error(`NER: skipped, ${result.skipped}`);
+    return result;
+  }
+  result.peakRssMiB = round(Math.max(0, ...proc.samples.map((s) => s.rssKiB)) / 1024);
+  result.loadAverage1m = round(loadAverage, 2);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reporting
 
 type EndToEnd = Awaited<ReturnType<typeof endToEnd>>;
@@ -1103,10 +1192,70 @@ function webhookRows(webhook: Webhook | undefined): string[][] {
   ];
 }
 
+function nerRows(ner: NerResult | undefined): string[][] {
+  if (!ner) return [['NER (`BENCH_NER=0`)', 'skipped']];
+  if ('skipped' in ner) return [['NER', `skipped: ${ner.skipped}`]];
+  const c = ner.comparison;
+  const ms = (n: number) => `${round(n, 1)} ms`;
+  const rows = [
+    [
+      `NER pipeline \`predict\`, ${fmt(c.texts)} CoNLL sentences (${fmt(c.tokens)} tokens, ${c.runs} runs of ≤ ${c.maxBatchSize})`,
+      `**${fmt(c.pipelineTokensPerSec)} tokens/s** (${round(c.pipelineSessionRunMs / 1000, 2)} s in \`session.run\` + ${round(c.pipelineOtherMs / 1000, 2)} s the rest)`,
+    ],
+    ['raw `session.run`, the same batches and tensors', `${fmt(c.rawTokensPerSec)} tokens/s`],
+    [
+      'NER pipeline tokens/s ÷ raw',
+      `**${c.ratio.toFixed(2)}**; ≥ ${c.target.toFixed(2)}: **${c.ratio >= c.target ? 'yes' : 'no'}** (pass pairs: ${c.pairRatios.map((r) => r.toFixed(2)).join(', ')})`,
+    ],
+    [
+      `NER maxBatchSize sweep, ${fmt(ner.sweep[0]?.texts ?? 0)} sentences: tokens/s (sequences/s)`,
+      ner.sweep.map((r) => `${r.maxBatchSize}: ${fmt(r.tokensPerSec)} (${fmt(r.sequencesPerSec)})`).join(', '),
+    ],
+  ];
+  const latency = ner.latency;
+  if (latency) {
+    rows.push([
+      `NER single task \`predict([text])\`, idle model, ${latency.idle.calls} calls`,
+      `p50 ${ms(latency.idle.p50Ms)}, **p99 ${ms(latency.idle.p99Ms)}**, max ${ms(latency.idle.maxMs)}`,
+    ]);
+    const loaded = latency.underLoad;
+    if (loaded) {
+      rows.push([
+        `NER single task while ${fmt(loaded.bulkChunkTexts)}-text chunks run, ${loaded.calls} calls`,
+        `p50 ${ms(loaded.p50Ms)}, p99 ${ms(loaded.p99Ms)} (model meanwhile ${fmt(loaded.modelTokensPerSec)} tokens/s)`,
+      ]);
+    }
+  }
+  return rows;
+}
+
+function nerNotes(ner: NerResult | undefined): string[] {
+  if (!ner || 'skipped' in ner) return [];
+  const threads =
+    ner.intraOpThreads === 'default' && ner.interOpThreads === 'default'
+      ? "onnxruntime's default threads (the product's default)"
+      : `intra-op ${ner.intraOpThreads}, inter-op ${ner.interOpThreads} threads`;
+  return [
+    '',
+    `NER rows: the shipped model (\`workers/ner/model\`) on CPU with ${threads},`,
+    `in its own process once the rest is done and its services stopped (1-minute load average ${ner.loadAverage1m} then; ${ner.seconds} s, peak RSS ${Math.round(ner.peakRssMiB ?? 0)} MiB),`,
+    `on the first ${fmt(ner.comparison.texts)} sentences of CoNLL-2003 \`eng.testb\` (tokens joined by spaces). The pipeline row times \`model.predict(texts)\`: tokenizing, windows,`,
+    'the micro-batcher, `session.run`, decoding. The raw row runs a second `InferenceSession` on the same `model.onnx` with the',
+    "same options over the very batches the pipeline ran (rebuilt, and checked against the model's `stats`: runs, sequences,",
+    'tokens, padded tokens), timing `session.run` only. Tokens are those fed to the model (special tokens included, padding',
+    `not); ${ner.comparison.reps} alternating passes each after a warm-up, the best of each (noise on a shared host only adds time; the`,
+    'ratio of each pass pair in parentheses); so does the sweep.',
+    'Single-task calls take one sentence each (the sentences after the bulk set), one after another; under load each waits',
+    'behind the sequences of the chunk already queued (the micro-batcher is first in, first out).',
+    '`node test/bench/ner-bench.ts` runs this part alone.',
+  ];
+}
+
 function readmeBlock(
   e2e: EndToEnd,
   raw: RawResult | undefined,
   webhook: Webhook | undefined,
+  ner: NerResult | undefined,
   date: string,
   cpuModel: string,
   redisVersion: string,
@@ -1148,6 +1297,7 @@ function readmeBlock(
     ['peak RSS, LS test server', ls ? `${mib(ls.peakRssMiB)} (keeps every task and prediction in memory)` : '—'],
     [`CPU during the run, % of one core (of ${os.cpus().length * 100})`, `${cpu.join(', ')}; total ${cpuTotal}`],
     ...webhookRows(webhook),
+    ...nerRows(ner),
   ];
   const warm = e2e.warmup
     ? `the measured run follows a ${fmt(settings.warmupTasks)}-task warm-up run on another project.`
@@ -1174,8 +1324,9 @@ function readmeBlock(
           'waits 1 s (WEBHOOK_TIMEOUT) for an acknowledgement and never retries a delivery.',
         ]
       : []),
+    ...nerNotes(ner),
     '',
-    `Reproduce: \`npm run bench\` (Redis at \`REDIS_URL\`; under ${Math.ceil(benchSeconds / 10) * 10} s here; \`BENCH_WEBHOOK_DELIVERIES=0\` skips the webhook part). Quick smoke run:`,
+    `Reproduce: \`npm run bench\` (Redis at \`REDIS_URL\`; under ${Math.ceil(benchSeconds / 10) * 10} s here; \`BENCH_WEBHOOK_DELIVERIES=0\` skips the webhook part, \`BENCH_NER=0\` the NER part). Quick smoke run:`,
     '`BENCH_TASKS=5000 BENCH_RAW_JOBS=5000 BENCH_WEBHOOK_DELIVERIES=2 npm run bench` (writes `test/bench/results/smoke.json` only).',
     'All figures, settings and per-process RSS timelines: `test/bench/results/latest.json`.',
   ].join('\n');
@@ -1234,6 +1385,10 @@ try {
   const e2e = await endToEnd(redis);
   const loadBeforeWebhook = os.loadavg()[0] ?? 0;
   const webhook = await webhookAck(redis);
+  // The NER part measures CPU-bound inference: the idle services stop first (their figures are in).
+  await Promise.allSettled(procs.filter((proc) => proc.prelabel).map(stopProc));
+  await Promise.allSettled(procs.map(stopProc));
+  const ner = await nerSection();
   const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const redisVersion = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1] ?? 'unknown';
   const results = {
@@ -1251,6 +1406,7 @@ try {
     rawBullmq: raw ?? null,
     ratio: raw ? round(e2e.tasksPerSec / raw.jobsPerSec, 3) : null,
     webhook: webhook ? { loadAverage1m: round(loadBeforeWebhook, 2), ...webhook } : null,
+    ner: ner ?? null,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
   // Pretty, but with arrays of numbers on one line each, so the file diffs well.
@@ -1266,6 +1422,7 @@ try {
         e2e,
         raw,
         webhook,
+        ner,
         started.toISOString().slice(0, 10),
         cpuModel,
         redisVersion,
@@ -1301,6 +1458,20 @@ try {
           `\nwebhook re-deliveries: ${webhook.redelivery.duplicate ? 'duplicate, same run' : 'NEW RUN'} (${webhook.redelivery.latenciesMs.join(', ')} ms); ` +
           `drain ${fmt(webhook.drain.tasksPerSec)} tasks/s (${webhook.drain.seconds} s), ${fmt(webhook.checks.predictions)} predictions, ${webhook.checks.duplicates} duplicates`
       : 'webhook: skipped',
+  );
+  console.log(
+    !ner
+      ? 'NER: skipped (BENCH_NER=0)'
+      : 'skipped' in ner
+        ? `NER: skipped, ${ner.skipped}`
+        : `NER: pipeline ${fmt(ner.comparison.pipelineTokensPerSec)} tokens/s, raw session.run ${fmt(ner.comparison.rawTokensPerSec)} tokens/s, ratio ${ner.comparison.ratio} (target ≥ ${ner.comparison.target})` +
+          `\nNER sweep tokens/s: ${ner.sweep.map((r) => `${r.maxBatchSize}: ${fmt(r.tokensPerSec)}`).join(', ')}` +
+          (ner.latency
+            ? `\nNER single task: idle p50 ${ner.latency.idle.p50Ms} ms, p99 ${ner.latency.idle.p99Ms} ms` +
+              (ner.latency.underLoad
+                ? `; under bulk load p50 ${ner.latency.underLoad.p50Ms} ms, p99 ${ner.latency.underLoad.p99Ms} ms`
+                : '')
+            : ''),
   );
 } catch (error) {
   // After a signal the children are being stopped under the driver's feet: that error is no news.

@@ -94,6 +94,22 @@ describe('createMicroBatcher', () => {
     await expect(batcher.submit(1)).rejects.toThrow('no session');
   });
 
+  it('puts urgent items ahead of a waiting bulk backlog: at most the running batch delays them', async () => {
+    const rec = recorder(5);
+    const batcher = createMicroBatcher({ maxBatchSize: 2, maxWaitMs: 0, run: rec.run });
+    const bulk = [1, 2, 3, 4, 5, 6, 7, 8].map((item) => batcher.submit(item));
+    await sleep(1); // the first bulk batch is running, six items wait
+    const urgent = [batcher.submit(100, undefined, true), batcher.submit(200, undefined, true)];
+    expect(await Promise.all([...bulk, ...urgent])).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 1000, 2000]);
+    expect(rec.batches).toEqual([
+      [1, 2],
+      [100, 200],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
+  });
+
   it('drops an item aborted while it waits', async () => {
     const rec = recorder();
     const batcher = createMicroBatcher({ maxBatchSize: 8, maxWaitMs: 30, run: rec.run });

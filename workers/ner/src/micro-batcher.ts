@@ -8,6 +8,8 @@
  * output per item, in order; when it throws (or returns another count), every item of that batch
  * is rejected with the error. An item whose signal aborts before its batch starts is dropped and
  * rejected with the signal's reason; once its batch runs, its output is simply not awaited.
+ * An `urgent` item (a small interactive call) goes ahead of every waiting non-urgent item, so a
+ * bulk backlog delays it by at most the batch already running.
  */
 
 export interface MicroBatcherOptions<Item, Output> {
@@ -19,13 +21,14 @@ export interface MicroBatcherOptions<Item, Output> {
 }
 
 export interface MicroBatcher<Item, Output> {
-  submit(item: Item, signal?: AbortSignal): Promise<Output>;
+  submit(item: Item, signal?: AbortSignal, urgent?: boolean): Promise<Output>;
   /** Items waiting for a batch (not those running). */
   readonly waiting: number;
 }
 
 interface Entry<Item, Output> {
   item: Item;
+  urgent: boolean;
   enqueuedAt: number;
   resolve(output: Output): void;
   reject(reason: unknown): void;
@@ -104,11 +107,12 @@ export function createMicroBatcher<Item, Output>(
     get waiting() {
       return queue.length;
     },
-    submit(item, signal) {
+    submit(item, signal, urgent = false) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       return new Promise<Output>((resolve, reject) => {
         const entry: Entry<Item, Output> = {
           item,
+          urgent,
           enqueuedAt: performance.now(),
           resolve,
           reject,
@@ -123,7 +127,10 @@ export function createMicroBatcher<Item, Output>(
           };
           signal.addEventListener('abort', entry.onAbort, { once: true });
         }
-        queue.push(entry);
+        if (urgent) {
+          const firstBulk = queue.findIndex((waiting) => !waiting.urgent);
+          queue.splice(firstBulk === -1 ? queue.length : firstBulk, 0, entry);
+        } else queue.push(entry);
         // A zero wait still lets callers in the same tick join the batch.
         if (queue.length >= maxBatchSize) schedule();
         else

@@ -375,8 +375,9 @@ export async function loadNerModel(options: NerModelOptions): Promise<NerModel> 
     throw new NerModelError(`${modelPath} fails on a probe input: ${(error as Error).message}`);
   }
 
+  const maxBatchSize = options.maxBatchSize ?? 16;
   const batcher = createMicroBatcher({
-    maxBatchSize: options.maxBatchSize ?? 16,
+    maxBatchSize,
     maxWaitMs: options.maxWaitMs ?? 2,
     run: runBatch,
   });
@@ -447,10 +448,12 @@ export async function loadNerModel(options: NerModelOptions): Promise<NerModel> 
         })),
       );
       requests.sort((a, b) => a.sequence.length - b.sequence.length);
+      // A call that fits in one batch (an annotator's single task) goes ahead of bulk chunks.
+      const urgent = requests.length <= maxBatchSize;
       const rows = encoded.map((text) => new Array<Float32Array>(text.windows.length));
       await Promise.all(
         requests.map(async ({ t, k, sequence }) => {
-          rows[t]![k] = await batcher.submit(sequence, signal);
+          rows[t]![k] = await batcher.submit(sequence, signal, urgent);
         }),
       );
       return encoded.map((text, t) => decodeText(text, rows[t]!, aggregation));
