@@ -250,8 +250,14 @@ interface ModelDirectory {
 }
 
 async function readModelDirectory(dir: string, requestedMaxTokens: number | undefined): Promise<ModelDirectory> {
-  const [modelBytes, tokenizerBytes, configBytes] = await Promise.all(
+  // Read in parallel, but report the first missing file in a fixed order (model.onnx first).
+  const settled = await Promise.allSettled(
     [MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE].map((file) => readModelFile(dir, file)),
+  );
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  const [modelBytes, tokenizerBytes, configBytes] = settled.map(
+    (result) => (result as PromiseFulfilledResult<Buffer>).value,
   );
   const config = parseModelConfig(configBytes!.toString('utf8'), join(dir, CONFIG_FILE));
   const digestHash = createHash('sha256');
