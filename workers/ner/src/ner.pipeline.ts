@@ -16,11 +16,11 @@
  * spans under `minScore`, are dropped; the former are counted per type in `dropped`. A task whose
  * text field is missing or not a string gets a per-task error; a model failure fails the chunk.
  */
-import type { ControlBinding } from '@prelabel/shared/label-studio/label-config';
-import { findControls } from '@prelabel/shared/label-studio/label-config';
-import type { LabelConfigControl, LabelStudioRegion, ParsedLabelConfig } from '@prelabel/shared/label-studio/types';
+
+import type { LabelStudioRegion, ParsedLabelConfig } from '@prelabel/shared/label-studio/types';
 import type { Pipeline, PipelineOutcome, PreparedPipeline } from '@prelabel/shared/pipelines/pipeline';
 import { PipelineConfigError } from '@prelabel/shared/pipelines/pipeline';
+import { chooseTextLabels } from '@prelabel/shared/pipelines/text-labels';
 import { createOffsetConverter } from '@prelabel/shared/text/code-points';
 import { z } from 'zod';
 import { predictionScore } from './bio-spans.ts';
@@ -41,32 +41,6 @@ export interface PreparedNerPipeline extends PreparedPipeline {
 
 export interface NerPipeline extends Pipeline<NerOptions> {
   prepare(labelConfig: ParsedLabelConfig, options: NerOptions): PreparedNerPipeline;
-}
-
-function describeControl(name: string, control: LabelConfigControl): string {
-  const objects = control.to_name.map((objectName, i) => `<${control.inputs[i]?.type ?? '?'} name="${objectName}">`);
-  return `<${control.type} name="${name}"> on ${objects.join(', ')}`;
-}
-
-function chooseBinding(config: ParsedLabelConfig, fromName: string | undefined): ControlBinding {
-  const candidates = findControls(config, { controlType: 'Labels', objectType: 'Text' });
-  if (fromName === undefined) {
-    const first = candidates[0];
-    if (first !== undefined) return first;
-    const controls = Object.entries(config).map(([name, control]) => describeControl(name, control));
-    throw new PipelineConfigError(
-      `the ner pipeline fills a <Labels> control on a <Text> object, and this label config has none (it has ${controls.join('; ') || 'no controls'})`,
-    );
-  }
-  const chosen = candidates.find((binding) => binding.name === fromName);
-  if (chosen !== undefined) return chosen;
-  const offered = candidates.map((binding) => `"${binding.name}" (on "${binding.objectName}")`).join(', ') || 'none';
-  const named = config[fromName];
-  throw new PipelineConfigError(
-    named === undefined
-      ? `fromName "${fromName}" names no control in this label config; <Labels> controls on <Text>: ${offered}`
-      : `fromName "${fromName}" is ${describeControl(fromName, named)}, not a <Labels> control on a <Text> object; <Labels> controls on <Text>: ${offered}`,
-  );
 }
 
 function describeValue(value: unknown): string {
@@ -91,7 +65,7 @@ export function createNerPipeline(model: NerPipelineModel): NerPipeline {
       const parsed = NerOptions.safeParse(rawOptions);
       if (!parsed.success) throw new PipelineConfigError(`invalid ner options:\n${z.prettifyError(parsed.error)}`);
       const options = parsed.data;
-      const binding = chooseBinding(labelConfig, options.fromName);
+      const binding = chooseTextLabels(labelConfig, options.fromName, 'ner');
       if (binding.input.valueType?.toLowerCase() === 'url') {
         throw new PipelineConfigError(
           `<Text name="${binding.objectName}"> has valueType="url": the ner pipeline reads the text itself from task data, not from a URL`,

@@ -17,12 +17,13 @@
  * signal is checked between tasks, and the event loop gets a turn every few milliseconds so that
  * an abort can arrive during a long chunk.
  */
+
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ControlBinding } from '@prelabel/shared/label-studio/label-config';
-import { findControls } from '@prelabel/shared/label-studio/label-config';
-import type { LabelConfigControl, LabelStudioRegion, ParsedLabelConfig } from '@prelabel/shared/label-studio/types';
+import type { LabelConfigControl, LabelStudioRegion } from '@prelabel/shared/label-studio/types';
 import type { Pipeline, PipelineOutcome, PipelineTask } from '@prelabel/shared/pipelines/pipeline';
 import { PipelineConfigError } from '@prelabel/shared/pipelines/pipeline';
+import { chooseTextLabels } from '@prelabel/shared/pipelines/text-labels';
 import { z } from 'zod';
 import { PatternsOptions } from './patterns.options.ts';
 import { compilePatternsMatcher } from './patterns-matcher.ts';
@@ -30,38 +31,6 @@ import { compilePatternsMatcher } from './patterns-matcher.ts';
 /** Key LS stores a task's only value under when its data key did not match the config. */
 const UNDEFINED_DATA_KEY = '$undefined$';
 const YIELD_EVERY_MS = 10;
-
-function describeControl(name: string, control: LabelConfigControl): string {
-  const objects = control.to_name.map((objectName, i) => `<${control.inputs[i]?.type ?? '?'} name="${objectName}">`);
-  return `<${control.type} name="${name}"> on ${objects.join(', ')}`;
-}
-
-function listControls(config: ParsedLabelConfig): string {
-  const controls = Object.entries(config).map(([name, control]) => describeControl(name, control));
-  return controls.length === 0 ? 'no controls' : controls.join('; ');
-}
-
-function chooseBinding(config: ParsedLabelConfig, fromName: string | undefined): ControlBinding {
-  const candidates = findControls(config, { controlType: 'Labels', objectType: 'Text' });
-  if (fromName === undefined) {
-    const first = candidates[0];
-    if (first === undefined) {
-      throw new PipelineConfigError(
-        `the patterns pipeline fills a <Labels> control on a <Text> object, and this label config has none (it has ${listControls(config)})`,
-      );
-    }
-    return first;
-  }
-  const chosen = candidates.find((binding) => binding.name === fromName);
-  if (chosen !== undefined) return chosen;
-  const offered = candidates.map((binding) => `"${binding.name}" (on "${binding.objectName}")`).join(', ') || 'none';
-  const named = config[fromName];
-  throw new PipelineConfigError(
-    named === undefined
-      ? `fromName "${fromName}" names no control in this label config; <Labels> controls on <Text>: ${offered}`
-      : `fromName "${fromName}" is ${describeControl(fromName, named)}, not a <Labels> control on a <Text> object; <Labels> controls on <Text>: ${offered}`,
-  );
-}
 
 /** The config's spelling of `wanted`, or undefined when the control offers no such label. */
 function resolveLabel(control: LabelConfigControl, wanted: string): string | undefined {
@@ -118,7 +87,7 @@ export const patternsPipeline: Pipeline<PatternsOptions> = {
       throw new PipelineConfigError(`invalid patterns options:\n${z.prettifyError(parsed.error)}`);
     }
     const options = parsed.data;
-    const binding = chooseBinding(labelConfig, options.fromName);
+    const binding = chooseTextLabels(labelConfig, options.fromName, 'patterns');
     const objectTag = `<Text name="${binding.objectName}" value="$${binding.dataKey}">`;
     if (binding.input.valueType?.toLowerCase() === 'url') {
       throw new PipelineConfigError(
