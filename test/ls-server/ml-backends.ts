@@ -82,6 +82,20 @@ export interface PredictOutcome {
   stored: number;
 }
 
+function emptyOutcome(): PredictOutcome {
+  return {
+    notReady: false,
+    modelVersion: null,
+    alreadyPredicted: 0,
+    predictCalls: 0,
+    sentTasks: 0,
+    dropped: null,
+    skippedWithoutResult: 0,
+    rejected: null,
+    stored: 0,
+  };
+}
+
 /** The last "Retrieve Predictions" action. */
 export interface RetrieveRecord extends PredictOutcome {
   project: number;
@@ -511,17 +525,7 @@ export class MlBackends {
 
   /** `MLBackend.predict_tasks`; throws a 400 (nothing stored) when PredictionSerializer rejects a row. */
   async predictTasks(backend: StoredMlBackend, tasks: StoredTask[]): Promise<PredictOutcome> {
-    const outcome: PredictOutcome = {
-      notReady: false,
-      modelVersion: null,
-      alreadyPredicted: 0,
-      predictCalls: 0,
-      sentTasks: 0,
-      dropped: null,
-      skippedWithoutResult: 0,
-      rejected: null,
-      stored: 0,
-    };
+    const outcome = emptyOutcome();
     const modelVersion = await this.updateState(backend);
     outcome.modelVersion = modelVersion;
     if (backend.state === 'DI' || backend.state === 'ER') {
@@ -560,15 +564,7 @@ export class MlBackends {
     const backend = this.deps.store.mlBackendsOf(project.id)[0];
     const record = (outcome: PredictOutcome | null) => {
       this.lastRetrieve = {
-        notReady: false,
-        modelVersion: null,
-        alreadyPredicted: 0,
-        predictCalls: 0,
-        sentTasks: 0,
-        dropped: null,
-        skippedWithoutResult: 0,
-        rejected: null,
-        stored: 0,
+        ...emptyOutcome(),
         ...outcome,
         project: project.id,
         backend: backend?.id ?? null,

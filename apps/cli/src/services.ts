@@ -7,6 +7,7 @@ import { buildApp } from '@prelabel/gateway/app';
 import type { ServiceConfig } from '@prelabel/shared/config/config';
 import { createLabelStudioClient } from '@prelabel/shared/label-studio/client';
 import type { Logger } from '@prelabel/shared/logging/logger';
+import type { PreparedPipeline } from '@prelabel/shared/pipelines/pipeline';
 import { createProjectStore } from '@prelabel/shared/projects/project-store';
 import { openQueue, type TypedQueue } from '@prelabel/shared/queues/contract';
 import {
@@ -15,6 +16,7 @@ import {
   pipelineQueue,
   type ScanJobPayload,
   scanQueue,
+  toChunkPayloads,
   type WritebackJobPayload,
   writebackQueue,
 } from '@prelabel/shared/queues/queues';
@@ -24,7 +26,7 @@ import type { Shutdown } from '@prelabel/shared/runtime/shutdown';
 import { startWorker } from '@prelabel/shared/runtime/worker';
 import { scanRun } from '@prelabel/worker-scan/scan.processor';
 import { writePredictions } from '@prelabel/worker-writeback/writeback.processor';
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadPipelines, PIPELINE_NAMES } from './pipelines.ts';
 
@@ -76,7 +78,7 @@ function createCore(config: ServiceConfig, log: Logger, name: string) {
   };
 }
 
-async function removeQueuedJobs(queues: TypedQueue<never>['queue'][], runId: string): Promise<number> {
+async function removeQueuedJobs(queues: Queue[], runId: string): Promise<number> {
   let removed = 0;
   for (const queue of queues) {
     const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
@@ -108,18 +110,9 @@ export async function runGateway(config: ServiceConfig, log: Logger, shutdown: S
       await core.scan.add(payload, { priority: core.priority(run) });
     },
     async enqueueChunks(run, tasks, priority) {
-      const chunks = [];
-      for (let i = 0; i < tasks.length; i += config.scan.chunkSize) {
-        const chunk = tasks.slice(i, i + config.scan.chunkSize);
-        chunks.push({
-          runId: run.id,
-          project: run.project,
-          pipeline: run.pipeline,
-          modelVersion: run.modelVersion,
-          tasks: chunk,
-        });
-      }
-      await core.pipelineQueueFor(run.pipeline).addBulk(chunks, { priority });
+      await core.pipelineQueueFor(run.pipeline).addBulk(toChunkPayloads(run, tasks, config.scan.chunkSize), {
+        priority,
+      });
     },
     isReady: async () => (await core.redis.ping()) === 'PONG',
     predict: { deadlineMs: config.gateway.predictDeadlineMs, pollMs: 25 },
@@ -169,9 +162,8 @@ export async function runWorkers(
                 labelStudio: core.labelStudio,
                 runs: core.runs,
                 pipelines,
-                enqueueChunk: async (run, chunk) => {
-                  await core.pipelineQueueFor(run.pipeline).add(chunk, { priority: core.priority(run) });
-                },
+                enqueueChunks: (run, chunks) =>
+                  core.pipelineQueueFor(run.pipeline).addBulk(chunks, { priority: core.priority(run) }),
                 pageSize: config.scan.pageSize,
                 chunkSize: config.scan.chunkSize,
                 maxOutstandingChunks: config.scan.maxOutstandingChunks,
@@ -224,7 +216,7 @@ export async function runWorkers(
     } else {
       const pipeline = pipelines.get(name);
       if (!pipeline) throw new Error(`unknown queue "${name}" (known: ${WORKER_QUEUES.join(', ')})`);
-      const prepared = new Map();
+      const prepared = new Map<string, PreparedPipeline>();
       workers.push(
         startWorker(
           pipelineQueue(name),

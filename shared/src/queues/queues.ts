@@ -86,6 +86,28 @@ export function chunkJobId(
   ].join('.');
 }
 
+/**
+ * A run's tasks cut into chunk payloads of at most `chunkSize` tasks, in order: the one way both
+ * the scan (project pages, webhook batches, retries) and the gateway (`/predict`) build chunks.
+ */
+export function toChunkPayloads(
+  run: { id: string; project: number; pipeline: string; modelVersion: string },
+  tasks: readonly { id: number; data: Record<string, unknown> }[],
+  chunkSize: number,
+): ChunkJobPayload[] {
+  const chunks: ChunkJobPayload[] = [];
+  for (let i = 0; i < tasks.length; i += chunkSize) {
+    chunks.push({
+      runId: run.id,
+      project: run.project,
+      pipeline: run.pipeline,
+      modelVersion: run.modelVersion,
+      tasks: tasks.slice(i, i + chunkSize).map((task) => ({ id: task.id, data: task.data })),
+    });
+  }
+  return chunks;
+}
+
 export function pipelineQueue(pipeline: string) {
   return defineQueue({
     name: pipeline,

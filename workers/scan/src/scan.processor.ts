@@ -19,7 +19,7 @@ import { parseLabelConfig } from '@prelabel/shared/label-studio/label-config';
 import { hasPredictionOf } from '@prelabel/shared/label-studio/tasks';
 import type { LabelStudioTask } from '@prelabel/shared/label-studio/types';
 import type { Pipeline } from '@prelabel/shared/pipelines/pipeline';
-import type { ChunkJobPayload, ScanJobPayload } from '@prelabel/shared/queues/queues';
+import { type ChunkJobPayload, type ScanJobPayload, toChunkPayloads } from '@prelabel/shared/queues/queues';
 import { isTerminal, type RunRecord, type RunStore } from '@prelabel/shared/runs/run-store';
 import { type Deferral, defer, describeError } from '@prelabel/shared/runtime/failures';
 import type { ProcessorContext } from '@prelabel/shared/runtime/worker';
@@ -28,7 +28,8 @@ export interface ScanDeps {
   labelStudio: LabelStudioClient;
   runs: RunStore;
   pipelines: ReadonlyMap<string, Pipeline>;
-  enqueueChunk(run: RunRecord, payload: ChunkJobPayload): Promise<void>;
+  /** Puts chunks on the run's pipeline queue (one round trip). */
+  enqueueChunks(run: RunRecord, chunks: ChunkJobPayload[]): Promise<void>;
   pageSize: number;
   chunkSize: number;
   maxOutstandingChunks: number;
@@ -44,26 +45,12 @@ export interface ScanResult {
 
 const nothing: ScanResult = { scanned: 0, queued: 0, skipped: 0 };
 
-export function toChunks<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
 async function enqueueChunks(
   run: RunRecord,
   tasks: readonly Pick<LabelStudioTask, 'id' | 'data'>[],
   deps: ScanDeps,
 ): Promise<void> {
-  for (const chunk of toChunks(tasks, deps.chunkSize)) {
-    await deps.enqueueChunk(run, {
-      runId: run.id,
-      project: run.project,
-      pipeline: run.pipeline,
-      modelVersion: run.modelVersion,
-      tasks: chunk.map((task) => ({ id: task.id, data: task.data })),
-    });
-  }
+  if (tasks.length > 0) await deps.enqueueChunks(run, toChunkPayloads(run, tasks, deps.chunkSize));
 }
 
 /** A reason for the run's error line when LS refuses outright. */
