@@ -1,0 +1,43 @@
+/**
+ * pdfjs-dist for Node: one place that knows how to open a document.
+ *
+ * pdfjs-dist 6 needs Node >= 22.13 and, for rendering and its DOMMatrix/Path2D polyfills,
+ * `@napi-rs/canvas` (a dependency of this workspace; pdfjs `require`s it itself). In Node pdfjs runs
+ * its "worker" on the calling thread, so this module is meant to be used inside an extraction worker
+ * thread (see the extraction pool), never on a service's main event loop. Fonts, CMaps, ICC profiles
+ * and the wasm image decoders are read from the installed package's folders, never fetched.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { getDocument, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+
+const packageDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+const folder = (name: string) => `${path.join(packageDir, name)}${path.sep}`;
+
+export interface OpenPdfOptions {
+  password?: string | undefined;
+}
+
+/**
+ * Opens a PDF from its bytes (the array is handed to pdfjs, which may detach it: pass a copy when
+ * the caller still needs the bytes). Rejects with pdfjs's own errors (`InvalidPDFException`,
+ * `PasswordException`, …); the extraction classifies them.
+ */
+export function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): Promise<PDFDocumentProxy> {
+  return getDocument({
+    data: bytes,
+    ...(options.password === undefined ? {} : { password: options.password }),
+    standardFontDataUrl: folder('standard_fonts'),
+    cMapUrl: folder('cmaps'),
+    cMapPacked: true,
+    iccUrl: folder('iccs'),
+    wasmUrl: folder('wasm'),
+    // No system fonts or font-face injection, no console noise from malformed files.
+    disableFontFace: true,
+    useSystemFonts: false,
+    stopAtErrors: false,
+    verbosity: 0,
+  }).promise;
+}
+
+export type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
