@@ -32,14 +32,34 @@ export class PipelineConfigError extends Error {
   override name = 'PipelineConfigError';
 }
 
+/** What a run knows beyond config and options; a pipeline that writes to LS itself needs the project. */
+export interface PrepareContext {
+  project: number;
+}
+
 export interface Pipeline<Options = unknown> {
   /** Stable name, also the BullMQ queue the pipeline's chunks go to. */
   name: string;
   /** Bumped whenever the same options can produce different predictions. */
   version: string;
   optionsSchema: z.ZodType<Options>;
+  /**
+   * The most tasks one chunk job should carry, for pipelines whose tasks are slow (a PDF takes
+   * seconds, a text milliseconds); the configured chunk size applies when it is smaller.
+   */
+  maxChunkSize?: number;
+  /**
+   * Option keys holding secrets (a PDF password): they never enter the `model_version` digest
+   * (a new password does not make new predictions) and are never shown.
+   */
+  secretOptions?: readonly string[];
   /** Validates the options against the project's config; throws {@link PipelineConfigError}. */
-  prepare(labelConfig: ParsedLabelConfig, options: Options): PreparedPipeline;
+  prepare(labelConfig: ParsedLabelConfig, options: Options, context?: PrepareContext): PreparedPipeline;
+}
+
+/** The chunk size a run of `pipeline` uses, given the configured one. */
+export function chunkSizeFor(pipeline: Pick<Pipeline, 'maxChunkSize'> | undefined, configured: number): number {
+  return Math.max(1, Math.min(configured, pipeline?.maxChunkSize ?? configured));
 }
 
 /** JSON with object keys sorted, so equal options hash equally whatever their key order. */
@@ -58,9 +78,18 @@ export function canonicalJson(value: unknown): string {
  * The `model_version` written on every prediction of a pipeline with given options:
  * `<name>-v<version>-<8 hex of sha256(canonical options)>`. Different options are different
  * models to LS (which skips tasks holding a prediction of the current version), the same options
- * always give the same string.
+ * always give the same string. Secret options are left out of the digest.
  */
-export function buildModelVersion(pipeline: Pick<Pipeline, 'name' | 'version'>, options: unknown): string {
-  const digest = createHash('sha256').update(canonicalJson(options)).digest('hex').slice(0, 8);
+export function buildModelVersion(
+  pipeline: Pick<Pipeline, 'name' | 'version' | 'secretOptions'>,
+  options: unknown,
+): string {
+  let hashed = options;
+  if (pipeline.secretOptions?.length && options !== null && typeof options === 'object') {
+    hashed = Object.fromEntries(
+      Object.entries(options as Record<string, unknown>).filter(([key]) => !pipeline.secretOptions!.includes(key)),
+    );
+  }
+  const digest = createHash('sha256').update(canonicalJson(hashed)).digest('hex').slice(0, 8);
   return `${pipeline.name}-v${pipeline.version}-${digest}`;
 }

@@ -40,6 +40,7 @@ function prepare(run: RunRecord, deps: PredictChunkDeps): PreparedPipeline {
   const prepared = deps.pipeline.prepare(
     parseLabelConfig(run.labelConfig ?? ''),
     deps.pipeline.optionsSchema.parse(run.options),
+    { project: run.project },
   );
   if (deps.prepared.size >= PREPARED_CACHE_SIZE) deps.prepared.delete(deps.prepared.keys().next().value!);
   deps.prepared.set(run.id, prepared);

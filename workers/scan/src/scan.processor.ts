@@ -18,7 +18,7 @@ import { LabelStudioError } from '@prelabel/shared/label-studio/errors';
 import { parseLabelConfig } from '@prelabel/shared/label-studio/label-config';
 import { hasPredictionOf } from '@prelabel/shared/label-studio/tasks';
 import type { LabelStudioTask } from '@prelabel/shared/label-studio/types';
-import type { Pipeline } from '@prelabel/shared/pipelines/pipeline';
+import { chunkSizeFor, type Pipeline } from '@prelabel/shared/pipelines/pipeline';
 import { type ChunkJobPayload, type ScanJobPayload, toChunkPayloads } from '@prelabel/shared/queues/queues';
 import { isTerminal, type RunRecord, type RunStore } from '@prelabel/shared/runs/run-store';
 import { type Deferral, defer, describeError } from '@prelabel/shared/runtime/failures';
@@ -50,7 +50,9 @@ async function enqueueChunks(
   tasks: readonly Pick<LabelStudioTask, 'id' | 'data'>[],
   deps: ScanDeps,
 ): Promise<void> {
-  if (tasks.length > 0) await deps.enqueueChunks(run, toChunkPayloads(run, tasks, deps.chunkSize));
+  if (tasks.length > 0) {
+    await deps.enqueueChunks(run, toChunkPayloads(run, tasks, chunkSizeFor(deps.pipelines.get(run.pipeline), deps.chunkSize)));
+  }
 }
 
 /** A reason for the run's error line when LS refuses outright. */
@@ -86,7 +88,9 @@ export async function scanRun(
       return nothing;
     }
     try {
-      pipeline.prepare(parseLabelConfig(labelConfig), pipeline.optionsSchema.parse(run.options));
+      pipeline.prepare(parseLabelConfig(labelConfig), pipeline.optionsSchema.parse(run.options), {
+        project: run.project,
+      });
     } catch (error) {
       await deps.runs.fail(run.id, `project ${run.project}: ${describeError(error)}`);
       return nothing;
@@ -99,7 +103,7 @@ export async function scanRun(
   if (payload.taskIds) return retryTasks(run, payload.taskIds, deps, context);
   if (payload.tasks) return fanOutBatch(run, payload.tasks, deps);
 
-  const maxOutstanding = deps.chunkSize * deps.maxOutstandingChunks;
+  const maxOutstanding = chunkSizeFor(deps.pipelines.get(run.pipeline), deps.chunkSize) * deps.maxOutstandingChunks;
   const totals = { ...nothing };
   for (;;) {
     context.signal.throwIfAborted();
