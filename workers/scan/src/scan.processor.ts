@@ -51,7 +51,10 @@ async function enqueueChunks(
   deps: ScanDeps,
 ): Promise<void> {
   if (tasks.length > 0) {
-    await deps.enqueueChunks(run, toChunkPayloads(run, tasks, chunkSizeFor(deps.pipelines.get(run.pipeline), deps.chunkSize)));
+    await deps.enqueueChunks(
+      run,
+      toChunkPayloads(run, tasks, chunkSizeFor(deps.pipelines.get(run.pipeline), deps.chunkSize)),
+    );
   }
 }
 
