@@ -28,6 +28,14 @@
  *   POST   /__admin/webhooks/wait                          → 204 once every queued delivery was tried
  *   POST   /__admin/webhooks/redeliver   {times?, action?} → {deliveries} after posting the last emission
  *          (of action) again `times` (default 1) times
+ *   POST   /__admin/projects/:id/uploads {name, base64}    → 201 {id, project, file, url, size}
+ *   GET    /__admin/projects/:id/uploads                   → the project's uploads
+ *   POST   /__admin/local-files          {path, base64, contentType?} → 204
+ *   POST   /__admin/projects/:id/local-storages {path}     → 201 {id}
+ *   POST   /__admin/projects/:id/storages {scheme, bucket, presign, presignTtlMinutes?, presignUrl?} → 201 {id}
+ *   POST   /__admin/cloud-objects        {uri, base64, contentType?} → 204
+ *   GET    /__admin/files/settings  |  POST /__admin/files/settings {localFilesServingEnabled?,
+ *          useNginxForUploads?} → settings
  */
 import { z } from 'zod';
 import { ApiError, type Reply, type RequestContext, Router } from './http.ts';
@@ -111,6 +119,22 @@ const redelivery = z.object({ times: z.number().int().min(1).max(1000).optional(
 const authPatch = z
   .object({ legacyTokensEnabled: z.boolean(), apiTokensEnabled: z.boolean(), accessTokenTtlMs: z.number().min(1) })
   .partial();
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/=_-]*$/, 'must be base64');
+const uploadSeed = z.object({ name: z.string().min(1), base64 });
+const localFileSeed = z.object({ path: z.string().min(1), base64, contentType: z.string().optional() });
+const localStorageSeed = z.object({ path: z.string().min(1) });
+const cloudStorageSeed = z.object({
+  scheme: z.enum(['s3', 'gs', 'azure-blob', 'azure-spi']),
+  bucket: z.string().min(1),
+  presign: z.boolean(),
+  presignTtlMinutes: z.number().int().min(0).optional(),
+  presignUrl: z.string().optional(),
+});
+const cloudObjectSeed = z.object({ uri: z.string().min(1), base64, contentType: z.string().optional() });
+const fileSettings = z.object({ localFilesServingEnabled: z.boolean(), useNginxForUploads: z.boolean() }).partial();
+
+const bytesOf = (encoded: string): Uint8Array => new Uint8Array(Buffer.from(encoded, 'base64'));
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
@@ -229,5 +253,31 @@ export function createAdminRouter(server: LabelStudioTestServer): Router<AdminHa
     .add('POST', '/__admin/webhooks/redeliver', 'webhooks.redeliver', async ({ body }) => {
       const { times, action } = parse(redelivery, body);
       return ok({ deliveries: await server.redeliverWebhooks(times ?? 1, action) });
-    });
+    })
+    .add('POST', '/__admin/projects/:id/uploads', 'uploads.create', ({ ids, body }) => {
+      const { name, base64: encoded } = parse(uploadSeed, body);
+      return ok(server.putUpload(projectId(ids), name, bytesOf(encoded)), 201);
+    })
+    .add('GET', '/__admin/projects/:id/uploads', 'uploads.list', ({ ids }) => ok(server.uploadsOf(projectId(ids))))
+    .add('POST', '/__admin/local-files', 'local-files.put', ({ body }) => {
+      const { path, base64: encoded, contentType } = parse(localFileSeed, body);
+      server.putLocalFile(path, bytesOf(encoded), contentType);
+      return noContent;
+    })
+    .add('POST', '/__admin/projects/:id/local-storages', 'local-storages.create', ({ ids, body }) =>
+      ok(server.addLocalFilesStorage(projectId(ids), parse(localStorageSeed, body).path), 201),
+    )
+    .add('POST', '/__admin/projects/:id/storages', 'storages.create', ({ ids, body }) => {
+      const seed = parse(cloudStorageSeed, body);
+      return ok(server.addCloudStorage({ ...seed, project: projectId(ids) }), 201);
+    })
+    .add('POST', '/__admin/cloud-objects', 'cloud-objects.put', ({ body }) => {
+      const { uri, base64: encoded, contentType } = parse(cloudObjectSeed, body);
+      server.putCloudObject(uri, bytesOf(encoded), contentType);
+      return noContent;
+    })
+    .add('GET', '/__admin/files/settings', 'files.settings.get', () => ok(server.fileSettings()))
+    .add('POST', '/__admin/files/settings', 'files.settings.set', ({ body }) =>
+      ok(server.setFileSettings(parse(fileSettings, body))),
+    );
 }

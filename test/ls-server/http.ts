@@ -1,8 +1,9 @@
 /**
  * HTTP plumbing shared by the LS routes and the admin routes of the test server: the reply type,
  * `ApiError` (rendered as LS's error envelope, protocol §4.1 "Error envelope"), body reading and a
- * tiny segment router where `:id` matches a decimal integer (Django's `<int:pk>`) and a trailing slash
- * is optional, as on Label Studio.
+ * tiny segment router where `:id` matches a decimal integer (Django's `<int:pk>`), a final `*` matches
+ * the rest of the path (Django's `<path:…>`, URL-decoded into `ctx.rest`) and a trailing slash is
+ * optional, as on Label Studio.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -13,7 +14,8 @@ export interface Reply {
   status: number;
   /** JSON-serialised unless `raw` is set; absent for 204. */
   body?: unknown;
-  raw?: { contentType: string; text: string };
+  /** A body sent as is: text, or bytes (served files). */
+  raw?: { contentType: string; text: string } | { contentType: string; bytes: Uint8Array };
   headers?: Record<string, string>;
 }
 
@@ -22,8 +24,12 @@ export interface RequestContext {
   /** Integer path parameters in order of appearance. */
   ids: number[];
   query: URLSearchParams;
-  /** Parsed JSON body; `{}` for an empty body, as DRF's `request.data`. */
+  /** Parsed JSON body; `{}` for an empty body or a multipart one, as DRF's `request.data`. */
   body: unknown;
+  /** What a final `*` of the route matched, URL-decoded (no leading slash). */
+  rest?: string;
+  /** The body as received, with its Content-Type, when it is multipart/form-data. */
+  multipart?: { contentType: string; raw: Buffer };
 }
 
 /** An error answered with LS's envelope; `validationErrors` turns it into DRF's "Validation error" form. */
@@ -106,7 +112,7 @@ export interface Route<H> {
 }
 
 export type RouteMatch<H> =
-  | { kind: 'found'; route: Route<H>; ids: number[] }
+  | { kind: 'found'; route: Route<H>; ids: number[]; rest?: string }
   | { kind: 'method-not-allowed' }
   | { kind: 'not-found' };
 
@@ -127,9 +133,11 @@ export class Router<H> {
     const parts = pathname.split('/').filter(Boolean);
     let pathKnown = false;
     for (const { route, segments } of this.routes) {
-      if (segments.length !== parts.length) continue;
+      const wildcard = segments.at(-1) === '*';
+      const fixed = wildcard ? segments.slice(0, -1) : segments;
+      if (wildcard ? parts.length <= fixed.length : segments.length !== parts.length) continue;
       const ids: number[] = [];
-      const same = segments.every((segment, i) => {
+      const same = fixed.every((segment, i) => {
         const part = parts[i]!;
         if (segment !== ':id') return segment === part;
         if (!/^\d+$/.test(part)) return false;
@@ -137,9 +145,20 @@ export class Router<H> {
         return true;
       });
       if (!same) continue;
-      if (route.method === method) return { kind: 'found', route, ids };
+      if (route.method === method) {
+        if (!wildcard) return { kind: 'found', route, ids };
+        return { kind: 'found', route, ids, rest: parts.slice(fixed.length).map(decodeSegment).join('/') };
+      }
       pathKnown = true;
     }
     return pathKnown ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

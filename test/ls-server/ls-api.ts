@@ -8,13 +8,15 @@
  * `model_version` is refused unless an ML backend has that title (live model) or predictions carry it.
  * `GET /api/projects/` filters on `title` (icontains) and `ids`, newest first, paged 30 (max 100).
  * Projects PATCHed emit `PROJECT_UPDATED`, deleted tasks `TASKS_DELETED` (§3). The ML-backend and Data
- * Manager routes are in `ml-api.ts`, the webhook routes in `webhook-api.ts`.
+ * Manager routes are in `ml-api.ts`, the webhook routes in `webhook-api.ts`, the file routes (uploads,
+ * local files, storage resolve, task PATCH, file imports) in `files-api.ts`.
  *
  * Route names (used by counters and `failNext`) are the names given to `Router.add`; `WRITE_ROUTES`
  * receive random faults, `READ_FAULT_ROUTES` too when `faultReads` is set.
  */
 import type { TokenAuthority } from './auth.ts';
 import { isPlainObject, toBoolean, toCharField, toScore } from './drf.ts';
+import { addFileRoutes, type FileStore } from './files-api.ts';
 import { ApiError, type Reply, type RequestContext, Router } from './http.ts';
 import { parseLabelConfig, validatePredictionItem } from './label-config.ts';
 import { addMlRoutes } from './ml-api.ts';
@@ -79,6 +81,8 @@ interface LsApiDeps {
   counters: LsCounters;
   ml: MlBackends;
   webhooks: WebhookEmitter;
+  /** Uploads, local files and cloud storages behind the file routes (files-api.ts). */
+  files: FileStore;
   /** The server's own URL, for the `next` / `previous` links of paged lists. */
   baseUrl(): string;
 }
@@ -404,5 +408,6 @@ export function createLsRouter(deps: LsApiDeps): Router<LsHandler> {
       return { status: 204 };
     });
   addMlRoutes(router, { store, ml, webhooks });
+  addFileRoutes(router, { store, files: deps.files });
   return addWebhookRoutes(router, store);
 }

@@ -12,6 +12,8 @@
  * Request pipeline for LS routes: 503 while "down" → added latency → route match (404 / 405) → request
  * counted → auth (401) → injected fault (429 / 500 before the handler, or 500 after it ran) → handler.
  * It is an independent oracle: it shares only wire types with the code under test.
+ * Files (protocol §5.2): uploads, local files and cloud storages are seeded in process or through
+ * `/__admin/...` and served by LS's file routes (`files-api.ts`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,7 @@ import type { LabelStudioProject } from '../../shared/src/label-studio/types.ts'
 import { createAdminRouter } from './admin-api.ts';
 import { type AuthSettings, TokenAuthority } from './auth.ts';
 import { type FaultDecision, FaultInjector, type FaultSettings, type QueuedFault } from './faults.ts';
+import { type CloudStorageInput, type FileSettings, FileStore, type StoredUpload } from './files-api.ts';
 import { ApiError, errorReply, parseJsonBody, type Reply, type RequestContext, readBody } from './http.ts';
 import { parseLabelConfig } from './label-config.ts';
 import {
@@ -37,6 +40,7 @@ import { type WebhookDelivery, WebhookEmitter } from './webhooks.ts';
 
 export type { AuthSettings } from './auth.ts';
 export type { FaultKind, FaultSettings, QueuedFault } from './faults.ts';
+export type { CloudScheme, CloudStorageInput, FileSettings } from './files-api.ts';
 export type { LsCounters } from './ls-api.ts';
 export type { MlCall, MlTimeouts, PredictOutcome, RetrieveRecord } from './ml-backends.ts';
 export type { NewPrediction, NewProject, NewTask } from './store.ts';
@@ -71,6 +75,17 @@ export interface LabelStudioTestServerOptions {
   webhookTimeoutMs?: number;
   /** WEBHOOK_BATCH_SIZE: items per TASKS_CREATED / TASKS_DELETED POST; default 5000. */
   webhookBatchSize?: number;
+  /** File serving switches (LOCAL_FILES_SERVING_ENABLED, USE_NGINX_FOR_UPLOADS); both off by default. */
+  files?: Partial<FileSettings>;
+}
+
+/** An upload as LS stores it: `file` is the storage name, `url` where LS serves it (`/data/<file>`). */
+export interface UploadRecord {
+  id: number;
+  project: number;
+  file: string;
+  url: string;
+  size: number;
 }
 
 /**
@@ -170,6 +185,22 @@ export interface LabelStudioTestServer {
   webhooksSettled(): Promise<void>;
   /** Posts the last webhook emission (of `action`) again `times` times, in order; resolves with those attempts. */
   redeliverWebhooks(times: number, action?: string): Promise<WebhookDelivery[]>;
+
+  /** Stores a file as an LS upload of the project (served at `url`, `/data/upload/<project>/<8 hex>-<name>`). */
+  putUpload(projectId: number, name: string, bytes: Uint8Array): UploadRecord;
+  /** The project's uploads, oldest first (seeded or made by `POST /api/projects/{id}/import`). */
+  uploadsOf(projectId: number): UploadRecord[];
+  /** The bytes of an upload by storage name (`upload/…`), or undefined. */
+  uploadBytes(file: string): Uint8Array | undefined;
+  /** A file under LS's document root `/`, served by `/data/local-files/?d=` when a Local Files storage covers it. */
+  putLocalFile(path: string, bytes: Uint8Array, contentType?: string): void;
+  addLocalFilesStorage(projectId: number, path: string): { id: number };
+  /** A cloud import storage of a project, for `/tasks/{id}/resolve|presign/` (see files-api.ts). */
+  addCloudStorage(input: CloudStorageInput): { id: number };
+  /** An object LS streams for a storage with presign off, by URI (`s3://bucket/key`). */
+  putCloudObject(uri: string, bytes: Uint8Array, contentType?: string): void;
+  setFileSettings(patch: Partial<FileSettings>): FileSettings;
+  fileSettings(): FileSettings;
 }
 
 const DEFAULT_MAX_BODY = 250 * 1024 * 1024;
@@ -183,10 +214,10 @@ function fillTemplate(template: string, i: number, id: number): string {
 
 function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { ...reply.headers };
-  let payload: string | undefined;
+  let payload: string | Buffer | undefined;
   if (reply.raw !== undefined) {
     headers['Content-Type'] = reply.raw.contentType;
-    payload = reply.raw.text;
+    payload = 'bytes' in reply.raw ? Buffer.from(reply.raw.bytes) : reply.raw.text;
   } else if (reply.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     payload = JSON.stringify(reply.body);
@@ -236,7 +267,16 @@ export async function startLabelStudioTestServer(
     timeoutMs: options.webhookTimeoutMs ?? 1000,
     batchSize: options.webhookBatchSize ?? 5000,
   });
-  const lsRouter = createLsRouter({ store, auth, counters, ml, webhooks, baseUrl: () => url });
+  const files = new FileStore();
+  if (options.files !== undefined) files.settings = { ...files.settings, ...options.files };
+  const lsRouter = createLsRouter({ store, auth, counters, ml, webhooks, files, baseUrl: () => url });
+  const uploadRecord = (upload: StoredUpload): UploadRecord => ({
+    id: upload.id,
+    project: upload.project,
+    file: upload.file,
+    url: `/data/${upload.file}`,
+    size: upload.bytes.byteLength,
+  });
 
   const projectOrThrow = (projectId: number): StoredProject => {
     const project = store.projects.get(projectId);
@@ -257,14 +297,24 @@ export async function startLabelStudioTestServer(
       if (match.kind === 'method-not-allowed') throw new ApiError(405, `Method "${method}" not allowed.`);
       throw ApiError.notFound();
     }
-    const { route, ids } = match;
+    const { route, ids, rest } = match;
     counters.requests[route.name] = (counters.requests[route.name] ?? 0) + 1;
     const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req, maxBody);
     if (!PUBLIC_ROUTES.has(route.name)) {
       const denied = auth.authenticate(req.headers);
       if (denied !== null) throw denied;
     }
-    const ctx: RequestContext = { method, ids, query: requestUrl.searchParams, body: parseJsonBody(raw) };
+    const contentType = req.headers['content-type'] ?? '';
+    // DRF's request.data of a multipart body holds no JSON; the files route reads the raw body.
+    const isMultipart = /^multipart\/form-data/i.test(contentType);
+    const ctx: RequestContext = {
+      method,
+      ids,
+      query: requestUrl.searchParams,
+      body: isMultipart ? {} : parseJsonBody(raw),
+      ...(rest === undefined ? {} : { rest }),
+      ...(isMultipart ? { multipart: { contentType, raw } } : {}),
+    };
     const decision = faults.decide(route.name, WRITE_ROUTES.has(route.name), READ_FAULT_ROUTES.has(route.name));
     if (decision === null) return route.handler(ctx);
     counters.injected[decision.kind] += 1;
@@ -374,6 +424,8 @@ export async function startLabelStudioTestServer(
       faults.clear();
       ml.reset();
       webhooks.reset();
+      files.reset();
+      if (options.files !== undefined) files.settings = { ...files.settings, ...options.files };
     },
 
     setFaults: (patch) => faults.configure(patch),
@@ -404,6 +456,19 @@ export async function startLabelStudioTestServer(
     clearWebhookDeliveries: () => webhooks.clearDeliveries(),
     webhooksSettled: () => webhooks.settled(),
     redeliverWebhooks: (times, action) => webhooks.redeliver(times, action),
+
+    putUpload: (projectId, name, bytes) => uploadRecord(files.putUpload(projectOrThrow(projectId).id, name, bytes)),
+    uploadsOf: (projectId) => files.uploadsOf(projectOrThrow(projectId).id).map(uploadRecord),
+    uploadBytes: (file) => files.uploads.get(file)?.bytes,
+    putLocalFile: (path, bytes, contentType) => files.putLocalFile(path, bytes, contentType),
+    addLocalFilesStorage: (projectId, path) => files.addLocalFilesStorage(projectOrThrow(projectId).id, path),
+    addCloudStorage: (input) => files.addCloudStorage({ ...input, project: projectOrThrow(input.project).id }),
+    putCloudObject: (uri, bytes, contentType) => files.putCloudObject(uri, bytes, contentType),
+    setFileSettings: (patch) => {
+      files.settings = { ...files.settings, ...patch };
+      return { ...files.settings };
+    },
+    fileSettings: () => ({ ...files.settings }),
   };
 
   const adminRouter = createAdminRouter(handle);

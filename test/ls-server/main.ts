@@ -3,7 +3,7 @@
  * [--access-token-ttl-s N] [--legacy-token T] [--legacy-tokens-disabled] [--seed N] [--latency-ms N]
  * [--rate-429 P] [--rate-500-before P] [--rate-500-after P] [--retry-after-s N] [--fault-reads]
  * [--ml-timeout-health-ms N] [--ml-timeout-setup-ms N] [--ml-timeout-predict-ms N] [--webhook-timeout-ms N]
- * [--webhook-batch-size N]`.
+ * [--webhook-batch-size N] [--local-files-serving] [--use-nginx-for-uploads]`.
  * Prints one JSON line `{"url", "legacyToken", "personalAccessToken"}` on stdout once listening,
  * then serves until SIGINT/SIGTERM.
  */
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     'ml-timeout-predict-ms': { type: 'string' },
     'webhook-timeout-ms': { type: 'string' },
     'webhook-batch-size': { type: 'string' },
+    'local-files-serving': { type: 'boolean', default: false },
+    'use-nginx-for-uploads': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -61,6 +63,10 @@ const options: LabelStudioTestServerOptions = {
   host: values.host,
   legacyTokensEnabled: !values['legacy-tokens-disabled'],
   faults,
+  files: {
+    localFilesServingEnabled: values['local-files-serving'],
+    useNginxForUploads: values['use-nginx-for-uploads'],
+  },
 };
 if (ttlS !== undefined) options.accessTokenTtlMs = ttlS * 1000;
 if (values['legacy-token'] !== undefined) options.legacyToken = values['legacy-token'];

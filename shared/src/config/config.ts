@@ -6,6 +6,7 @@
  * line naming the variable, so the entry point can print it and exit.
  */
 import { z } from 'zod';
+import { parseAllowList } from '../data-access/address-policy.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -13,6 +14,16 @@ export class ConfigError extends Error {
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+/** A comma list, trimmed, without empty entries. */
+const commaList = z.string().transform((list) =>
+  list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== ''),
+);
 
 /** Variables of the service processes (gateway, workers, `start`). */
 const ServiceEnv = z.object({
@@ -70,6 +81,30 @@ const ServiceEnv = z.object({
   REDIS_AUTOSTART: z.enum(['auto', 'never']).default('auto'),
   /** `start` only: folder of the private Redis's data. */
   DATA_DIR: z.string().min(1).default('.data'),
+  /** Largest task file read (HTTP, Label Studio, presigned URL, S3). */
+  FETCH_MAX_BYTES: positiveInt(100 * 1024 * 1024),
+  /** Time limit of reading one task file, redirects included. */
+  FETCH_TIMEOUT_MS: positiveInt(60_000),
+  /** Redirects followed when reading one task file. */
+  FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  /** Hostnames, IPs and CIDR ranges task files may be read from although private, loopback or link-local. */
+  FETCH_ALLOW_HOSTS: commaList.default([]).superRefine((entries, context) => {
+    try {
+      parseAllowList(entries.join(','));
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `entry ${(error as Error).message}` });
+    }
+  }),
+  /** S3-compatible endpoint (MinIO, …); AWS S3 when unset. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://minio:9000' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Both set: prelabel reads S3_BUCKETS directly and may store derived files in S3. */
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** Path-style requests (`http://host/bucket/key`); default true with S3_ENDPOINT, false without. */
+  S3_FORCE_PATH_STYLE: booleanFlag.optional(),
+  /** Buckets read directly with the S3 credentials (`*`: all); other s3:// URIs go through LS's presign. */
+  S3_BUCKETS: commaList.default([]),
 });
 
 /** Variables of the client commands (`run`, `status`), which only talk to a gateway. */
@@ -103,6 +138,20 @@ export interface ServiceConfig {
     maxBatchSize: number;
     maxWaitMs: number;
   };
+  /** Reading task files (shared/src/data-access). */
+  dataAccess: { maxBytes: number; timeoutMs: number; maxRedirects: number; allowHosts: string[] };
+  /** prelabel's own S3 access; undefined unless both S3 keys are set. */
+  s3:
+    | {
+        endpoint: string | undefined;
+        region: string;
+        accessKeyId: string;
+        secretAccessKey: string;
+        forcePathStyle: boolean;
+        /** Buckets whose s3:// URIs are read directly (`*`: all). */
+        directBuckets: string[];
+      }
+    | undefined;
   logLevel: string;
 }
 
@@ -125,6 +174,10 @@ function parse<S extends z.ZodType>(schema: S, env: Record<string, string | unde
 
 export function loadServiceConfig(env: Record<string, string | undefined>): ServiceConfig {
   const e = parse(ServiceEnv, env);
+  if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
+    const missing = e.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
+    throw new ConfigError(`invalid configuration: ${missing} is required when the other S3 key is set`);
+  }
   return {
     labelStudio: {
       url: e.LABEL_STUDIO_URL.replace(/\/+$/, ''),
@@ -153,6 +206,23 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
       maxBatchSize: e.NER_MAX_BATCH_SIZE,
       maxWaitMs: e.NER_MAX_WAIT_MS,
     },
+    dataAccess: {
+      maxBytes: e.FETCH_MAX_BYTES,
+      timeoutMs: e.FETCH_TIMEOUT_MS,
+      maxRedirects: e.FETCH_MAX_REDIRECTS,
+      allowHosts: e.FETCH_ALLOW_HOSTS,
+    },
+    s3:
+      e.S3_ACCESS_KEY_ID === undefined || e.S3_SECRET_ACCESS_KEY === undefined
+        ? undefined
+        : {
+            endpoint: e.S3_ENDPOINT?.replace(/\/+$/, ''),
+            region: e.S3_REGION,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+            directBuckets: e.S3_BUCKETS,
+          },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The Label Studio REST client, grouped by resource like LS's own SDK
- * (`labelStudio.projects.get`, `labelStudio.tasks.pages`, `labelStudio.predictions.create`,
- * `labelStudio.ml.create`, `labelStudio.webhooks.update`).
+ * (`labelStudio.projects.get`, `labelStudio.tasks.pages`, `labelStudio.tasks.patch`,
+ * `labelStudio.uploads.create`, `labelStudio.predictions.create`, `labelStudio.ml.create`,
+ * `labelStudio.webhooks.update`). `labelStudio.authorization()` gives the current `Authorization`
+ * value for requests made elsewhere (task file downloads from LS, shared/src/data-access).
  *
  * Auth (docs/label-studio-protocol.md §4.1): a key that decodes as a JWT is a personal access token
  * (a refresh token) and is exchanged at `/api/token/refresh/` for a `Bearer` access token, cached
@@ -141,6 +143,12 @@ export function isLastPage(page: { tasks: readonly unknown[]; total?: unknown },
   return typeof page.total === 'number' ? page.tasks.length >= page.total : page.tasks.length < pageSize;
 }
 
+/** Where LS serves an upload stored as `file` (a storage name such as `upload/3/ab12cd34-a.png`). */
+export function uploadUrl(file: string): string {
+  if (/^https?:\/\//.test(file) || file.startsWith('/')) return file;
+  return `/data/${file}`;
+}
+
 const idFilter = (operator: string, value: number) => ({
   filter: 'filter:tasks:id',
   operator,
@@ -219,12 +227,14 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
     const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (authorization) headers.authorization = authorization;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // A FormData body is sent as multipart/form-data, with the boundary fetch chooses.
+    const isForm = body instanceof FormData;
+    if (body !== undefined && !isForm) headers['content-type'] = 'application/json';
     try {
       return await fetch(`${baseUrl}${path}`, {
         method,
         headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: isForm ? body : JSON.stringify(body) }),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
@@ -407,6 +417,75 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
         afterId = list[list.length - 1]!.id;
       }
     },
+    /**
+     * `PATCH /api/tasks/{id}/` (TaskSimpleSerializer, partial): LS replaces `data` wholesale, so send
+     * the whole object. Answers the task without calling the ML backend (unlike `GET /api/tasks/{id}/`).
+     */
+    patch: (id: number, body: { data: Record<string, unknown> }, call: CallOptions = {}) =>
+      request<LabelStudioTask>('PATCH', `/api/tasks/${id}/`, { body, signal: call.signal }) as Promise<LabelStudioTask>,
+  };
+
+  /**
+   * Files stored by Label Studio without creating tasks (data_import/api.py · ImportAPI.sync_import,
+   * uploader.py · create_file_uploads, FileUploadListAPI, serializers.py · FileUploadSerializer in LS 1.22):
+   *
+   * 1. `POST /api/projects/{id}/import?commit_to_project=false`, multipart: LS iterates
+   *    `request.FILES.items()`, one file per field name (a repeated name keeps only the last file, so
+   *    every file gets its own field), refuses an extension outside SUPPORTED_EXTENSIONS with a 400,
+   *    stores each as a FileUpload named `upload/<project>/<8 hex>-<valid name>` and answers
+   *    `201 {file_upload_ids: [...], task_count, could_be_tasks_list, ...}` (Community edition; the
+   *    Enterprise async import answers `{import: id}` instead, refused here).
+   * 2. `GET /api/projects/{id}/file-uploads?ids=[...]` → `[{id, file, size?}]` (not paged, only the
+   *    caller's own uploads), where `file` is the storage name (`use_url=False`); LS serves it at
+   *    `/data/<file>` (MEDIA_URL), which is what a task's data references.
+   * Resolves to `{id, url}` per file, in the order given.
+   */
+  const uploads = {
+    create: async (
+      project: number,
+      files: readonly { name: string; bytes: Uint8Array; contentType: string }[],
+      call: CallOptions = {},
+    ): Promise<{ id: number; url: string }[]> => {
+      if (files.length === 0) return [];
+      const form = new FormData();
+      files.forEach((file, index) => {
+        form.append(`file${index + 1}`, new Blob([file.bytes], { type: file.contentType }), file.name);
+      });
+      const path = `/api/projects/${project}/import?commit_to_project=false`;
+      const answer = await request<{ file_upload_ids?: unknown }>('POST', path, { body: form, signal: call.signal });
+      const ids = answer?.file_upload_ids;
+      if (!Array.isArray(ids) || ids.length !== files.length || !ids.every((id) => Number.isInteger(id))) {
+        throw new LabelStudioError({
+          message:
+            `POST /api/projects/${project}/import: expected ${files.length} file_upload_ids, got ` +
+            `${Array.isArray(ids) ? ids.length : 'none'} (an Enterprise async import answers without them)`,
+          kind: 'permanent',
+          status: 201,
+          method: 'POST',
+          path: `/api/projects/${project}/import`,
+        });
+      }
+      const listed =
+        (await request<{ id: number; file: string }[]>(
+          'GET',
+          `/api/projects/${project}/file-uploads?ids=${encodeURIComponent(JSON.stringify(ids))}`,
+          { signal: call.signal },
+        )) ?? [];
+      const byId = new Map(listed.map((upload) => [upload.id, upload.file]));
+      return (ids as number[]).map((id) => {
+        const file = byId.get(id);
+        if (file === undefined) {
+          throw new LabelStudioError({
+            message: `GET /api/projects/${project}/file-uploads: upload ${id} is not listed`,
+            kind: 'permanent',
+            status: 200,
+            method: 'GET',
+            path: `/api/projects/${project}/file-uploads`,
+          });
+        }
+        return { id, url: uploadUrl(file) };
+      });
+    },
   };
 
   const predictions = {
@@ -466,5 +545,13 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
       }) as Promise<LabelStudioWebhook>,
   };
 
-  return { baseUrl, projects, tasks, predictions, ml, webhooks };
+  /**
+   * The `Authorization` header value of the next call (`Token <key>`, or `Bearer <access token>` from
+   * the PAT exchange), for requests made outside this client such as file downloads from LS.
+   * `forceRefresh` exchanges the PAT again (after a 401); a legacy token is returned as is.
+   */
+  const authorization = (call: CallOptions & { forceRefresh?: boolean } = {}): Promise<string> =>
+    authHeader(call.signal, call.forceRefresh ?? false);
+
+  return { baseUrl, authorization, projects, tasks, uploads, predictions, ml, webhooks };
 }

@@ -24,6 +24,9 @@ export const REDACTED_PATHS = [
   '*.access_token',
   '*.password',
   '*.authorization',
+  'secretAccessKey',
+  '*.secretAccessKey',
+  '*.*.secretAccessKey',
 ];
 
 export function createLogger(options: { level: string; name?: string }, destination?: DestinationStream): Logger {

@@ -3,6 +3,7 @@
  * deferred. Processors throw; the worker adapter asks this module what to do with the error.
  */
 import { ZodError } from 'zod';
+import { DataAccessError } from '../data-access/errors.ts';
 import { LabelStudioError } from '../label-studio/errors.ts';
 import { PipelineConfigError } from '../pipelines/pipeline.ts';
 
@@ -32,6 +33,8 @@ export function classifyFailure(error: unknown): Failure {
       return { kind: 'rate-limited', message, retryAfterMs: error.retryAfterMs ?? 1000 };
     return { kind: error.kind, message };
   }
+  // A file host's 429 is retried with backoff: rate-limiting the queue would stall every other host.
+  if (error instanceof DataAccessError) return { kind: error.retryable ? 'retryable' : 'permanent', message };
   if (error instanceof PermanentError || error instanceof PipelineConfigError || error instanceof ZodError) {
     return { kind: 'permanent', message };
   }
