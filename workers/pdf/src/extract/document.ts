@@ -31,10 +31,15 @@ export type BlockKind = 'title' | 'heading' | 'text' | 'list' | 'table' | 'figur
 
 export interface Block {
   kind: BlockKind;
-  /** The block's lines joined with '\n' (a table's rows, cells separated by '\t'). */
+  /**
+   * The block's lines joined with '\n', a word hyphenated at a line's end rejoined without its
+   * hyphen as pdftotext does (a table's rows, cells separated by '\t'; '' for a figure).
+   */
   text: string;
   box: Box;
   lines: TextLine[];
+  /** Dominant font size of the block's lines, in points (absent for tables and figures). */
+  fontSize?: number;
   /** For a `table` block, its grid. */
   table?: Table;
 }
@@ -100,6 +105,13 @@ export interface ExtractOptions {
   /** One page's text, tables and OCR must finish within this. */
   pageTimeoutMs: number;
 }
+
+/** Limits for a caller that sets none of its own (the CLI's defaults). */
+export const DEFAULT_EXTRACT_LIMITS: Pick<ExtractOptions, 'maxBytes' | 'maxPages' | 'pageTimeoutMs'> = {
+  maxBytes: 200 * 1024 * 1024,
+  maxPages: 2000,
+  pageTimeoutMs: 30_000,
+};
 
 /**
  * Why a file could not be extracted. Every code is permanent for the file: retrying the same bytes

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { getDocument, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { getDocument, type PDFDocumentLoadingTask, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 const packageDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const folder = (name: string) => `${path.join(packageDir, name)}${path.sep}`;
@@ -24,6 +24,14 @@ export interface OpenPdfOptions {
  * `PasswordException`, …); the extraction classifies them.
  */
 export function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): Promise<PDFDocumentProxy> {
+  return loadPdf(bytes, options).promise;
+}
+
+/**
+ * {@link openPdf}'s loading task: its `promise` is the document, and `destroy()` frees everything
+ * pdfjs holds for it (pdfjs 6 documents have no `destroy` of their own).
+ */
+export function loadPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): PDFDocumentLoadingTask {
   return getDocument({
     data: bytes,
     ...(options.password === undefined ? {} : { password: options.password }),
@@ -37,7 +45,7 @@ export function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): Promis
     useSystemFonts: false,
     stopAtErrors: false,
     verbosity: 0,
-  }).promise;
+  });
 }
 
-export type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+export type { PDFDocumentLoadingTask, PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';

@@ -1,0 +1,247 @@
+/**
+ * Extraction of one PDF with pdfjs, on the calling thread: bytes → ExtractedDocument.
+ *
+ * Meant to run inside an extraction worker thread (extraction-pool.ts), where a hostile file can be
+ * killed; tests and tools may call it directly. Steps: size and `%PDF-` checks, open (with the
+ * password), page-count limits, then per page: text runs (content and annotations) → tables
+ * (rulings + alignment) and image boxes from one operator-list walk → OCR decision (with a
+ * `context.ocr`; without one, every page keeps its text layer, `empty` when it has none) →
+ * layout (or the OCR lines' layout), optional PNG rendering; finally document-level roles
+ * (headings, title, headers, footers) and the texts. Every failure is a PdfExtractionError
+ * (errors.ts); a page that runs past `pageTimeoutMs` fails the document with `page_timeout` (a
+ * page stuck in synchronous code can only be stopped by the pool terminating the thread, which it
+ * does from the progress events this function reports).
+ */
+import { performance } from 'node:perf_hooks';
+import { AnnotationMode } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { renderPagePng } from '../render/render-page.ts';
+import { extractRulings } from '../tables/rulings.ts';
+import { findTables } from '../tables/tables.ts';
+import { annotationRuns, appearanceTexts, needsAppearanceText } from './annotation-text.ts';
+import {
+  type Block,
+  type Box,
+  type ExtractedDocument,
+  type ExtractedPage,
+  type ExtractOptions,
+  type OcrLine,
+  PdfExtractionError,
+  type Table,
+} from './document.ts';
+import { checkPdfBytes, classifyPdfError } from './errors.ts';
+import { pageImageBoxes } from './figures.ts';
+import { coverage, needsOcr, textLayerStats } from './ocr-decision.ts';
+import { layoutOcrLines, layoutPage } from './page-layout.ts';
+import { loadPdf, type PDFDocumentProxy, type PDFPageProxy } from './pdfjs.ts';
+import { assignRoles, pageText } from './roles.ts';
+import { toTextRuns } from './text-runs.ts';
+
+/** Recognises one rendered page; boxes in page points as displayed. */
+export interface PageRecogniser {
+  recognise(page: PDFPageProxy, signal: AbortSignal): Promise<OcrLine[]>;
+}
+
+export interface PageImage {
+  index: number;
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export type ExtractionProgress =
+  | { type: 'opened'; pageCount: number }
+  | { type: 'page-start'; index: number }
+  | { type: 'page-done'; index: number };
+
+export interface ExtractContext {
+  /** OCR for pages that need it; without one such pages come out `empty`. */
+  ocr?: PageRecogniser | undefined;
+  /** Also render every page to PNG at this scale (pixels per point). */
+  renderPages?: { scale: number } | undefined;
+  onProgress?: ((event: ExtractionProgress) => void) | undefined;
+  /** Notes that do not fail the document (a page's tables could not be read). */
+  onWarning?: ((warning: { pageIndex: number; message: string }) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export type ExtractionResult = ExtractedDocument & { pageImages?: PageImage[] };
+
+interface PageResult {
+  page: ExtractedPage;
+  image?: PageImage;
+}
+
+export async function extractDocument(
+  bytes: Uint8Array,
+  options: ExtractOptions,
+  context: ExtractContext = {},
+): Promise<ExtractionResult> {
+  const started = performance.now();
+  checkPdfBytes(bytes, options.maxBytes);
+  context.signal?.throwIfAborted();
+  const task = loadPdf(bytes, { password: options.password });
+  const document = await withTimeout(task.promise, options.pageTimeoutMs, 'opening the PDF').catch(
+    async (error: unknown) => {
+      await task.destroy().catch(() => undefined);
+      throw classifyPdfError(error);
+    },
+  );
+  try {
+    const opened = performance.now();
+    const pageCount = document.numPages;
+    if (pageCount === 0) throw new PdfExtractionError('no_pages', 'the PDF has no pages');
+    if (pageCount > options.maxPages)
+      throw new PdfExtractionError(
+        'too_many_pages',
+        `the PDF has ${pageCount} pages, more than the limit of ${options.maxPages}`,
+      );
+    context.onProgress?.({ type: 'opened', pageCount });
+    const results: PageResult[] = [];
+    for (let index = 0; index < pageCount; index++) {
+      context.signal?.throwIfAborted();
+      context.onProgress?.({ type: 'page-start', index });
+      const controller = new AbortController();
+      const result = await withTimeout(
+        extractPage(document, index, options, context, controller.signal),
+        options.pageTimeoutMs,
+        `page ${index + 1}`,
+        controller,
+      ).catch((error: unknown) => {
+        throw classifyPdfError(error);
+      });
+      results.push(result);
+      context.onProgress?.({ type: 'page-done', index });
+    }
+    const pagesDone = performance.now();
+    const roled = assignRoles(results.map(({ page }) => page));
+    const pages = results.map(({ page }, index) => {
+      const blocks = roled[index]!.blocks;
+      return { ...page, blocks, text: pageText(blocks) };
+    });
+    const images = results.flatMap(({ image }) => (image ? [image] : []));
+    return {
+      pageCount,
+      pages,
+      text: pages.map((page) => page.text).join('\f'),
+      timingsMs: {
+        open: round(opened - started),
+        pages: round(pagesDone - opened),
+        total: round(performance.now() - started),
+      },
+      ...(context.renderPages ? { pageImages: images } : {}),
+    };
+  } finally {
+    // The document's memory goes back whatever happened; a failing teardown changes nothing for the caller.
+    await task.destroy().catch(() => undefined);
+  }
+}
+
+async function extractPage(
+  document: PDFDocumentProxy,
+  index: number,
+  options: ExtractOptions,
+  context: ExtractContext,
+  signal: AbortSignal,
+): Promise<PageResult> {
+  const page = await document.getPage(index + 1);
+  const viewport = page.getViewport({ scale: 1 });
+  const { width, height } = viewport;
+  let mark = performance.now();
+  const runs = toTextRuns(await page.getTextContent(), viewport.transform);
+  try {
+    const annotations = await page.getAnnotations({ intent: 'display' });
+    // Button captions and list boxes are only in the appearance streams: read them when there are some.
+    const appearance = needsAppearanceText(annotations)
+      ? appearanceTexts(await page.getOperatorList({ annotationMode: AnnotationMode.ENABLE }))
+      : undefined;
+    runs.push(...annotationRuns(annotations, viewport, appearance));
+  } catch (error) {
+    context.onWarning?.({ pageIndex: index, message: `annotation text skipped: ${classifyPdfError(error).message}` });
+  }
+  const textMs = performance.now() - mark;
+
+  mark = performance.now();
+  let tables: Table[] = [];
+  let figures: Box[] = [];
+  try {
+    const rulings = await extractRulings(page, viewport);
+    figures = await pageImageBoxes(page, viewport);
+    tables = findTables({ width, height, runs, rulings });
+  } catch (error) {
+    context.onWarning?.({
+      pageIndex: index,
+      message: `tables and figures skipped: ${classifyPdfError(error).message}`,
+    });
+  }
+  const tablesMs = performance.now() - mark;
+
+  mark = performance.now();
+  const stats = textLayerStats(
+    runs.map((run) => run.text),
+    coverage(figures, width, height),
+  );
+  let ocr: ExtractedPage['ocr'];
+  let blocks: Block[] | undefined;
+  if (context.ocr && needsOcr(options.ocr, stats)) {
+    const lines = await context.ocr.recognise(page, signal).catch((error: unknown) => {
+      if (error instanceof PdfExtractionError || signal.aborted) throw error;
+      throw new PdfExtractionError('ocr_failed', `OCR of page ${index + 1} failed: ${(error as Error).message}`);
+    });
+    if (lines.length > 0) {
+      ocr = { lines, confidence: meanConfidence(lines) };
+      blocks = layoutOcrLines(lines);
+      tables = [];
+    }
+  }
+  const ocrMs = performance.now() - mark;
+  blocks ??= layoutPage({ width, height, runs, tables, figures });
+
+  let image: PageImage | undefined;
+  if (context.renderPages) {
+    const rendered = await renderPagePng(page, { scale: context.renderPages.scale, signal });
+    image = { index, png: rendered.png, width: rendered.width, height: rendered.height };
+  }
+  page.cleanup();
+  const source: ExtractedPage['source'] = ocr ? 'ocr' : runs.length > 0 ? 'text' : 'empty';
+  return {
+    page: {
+      index,
+      width,
+      height,
+      source,
+      blocks,
+      tables,
+      text: pageText(blocks),
+      ...(ocr ? { ocr } : {}),
+      timingsMs: { text: round(textMs), tables: round(tablesMs), ocr: round(ocrMs) },
+    },
+    ...(image ? { image } : {}),
+  };
+}
+
+function meanConfidence(lines: readonly OcrLine[]): number {
+  let weighted = 0;
+  let characters = 0;
+  for (const line of lines) {
+    weighted += line.confidence * line.text.length;
+    characters += line.text.length;
+  }
+  return characters > 0 ? weighted / characters : 0;
+}
+
+/** Rejects with `page_timeout` after `timeoutMs` (aborting `controller` so OCR and rendering stop). */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string, controller?: AbortController): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new PdfExtractionError('page_timeout', `${what} took longer than the limit of ${timeoutMs} ms`);
+      controller?.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  // The losing promise must not surface as an unhandled rejection later.
+  work.catch(() => undefined);
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

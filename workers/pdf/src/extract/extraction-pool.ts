@@ -1,0 +1,248 @@
+/**
+ * The extraction pool: PDF extraction off the main event loop, in `node:worker_threads` threads
+ * running extraction-worker.ts, so one hostile file cannot stall a service.
+ *
+ * - Up to `size` threads, started on demand and reused between files; calls beyond that wait in
+ *   order. An idle thread does not keep the process alive.
+ * - Each call is watched from this thread: the opening and every page get `pageTimeoutMs` plus a
+ *   little slack (the thread reports each page's start and end). A thread that runs past it —
+ *   even stuck in synchronous code — is terminated and replaced, and the call rejects with
+ *   `page_timeout`. A call whose signal aborts rejects with the signal's reason, its thread
+ *   terminated the same way if it was running.
+ * - A thread that runs out of its `resourceLimits` heap rejects its call with `out_of_memory`; any
+ *   other death of a thread rejects only the call it was running (`damaged`).
+ * - Results come back as structured clones; page PNGs (`renderPages`) are transferred. The input
+ *   bytes are copied into the thread, so the caller's array stays usable.
+ * - `close()` rejects waiting and running calls and terminates every thread; it is idempotent.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { type ExtractOptions, PdfExtractionError } from './document.ts';
+import { deserializePdfError } from './errors.ts';
+import type { ExtractionResult } from './extract-document.ts';
+import type { FromWorker, ToWorker, WorkerSetup } from './extraction-protocol.ts';
+
+export interface PoolLogger {
+  warn(object: object, message: string): void;
+}
+
+export interface ExtractionPoolOptions {
+  /** Threads at most. */
+  size: number;
+  /** Heap limit of each thread (V8 old generation), in MiB. @defaultValue 2048 */
+  maxOldGenerationSizeMb?: number | undefined;
+  /** onnxruntime threads per OCR operator in each thread. @defaultValue cores / size, at least 1 */
+  ocrIntraOpThreads?: number | undefined;
+  /** Slack added to `pageTimeoutMs` before a silent thread is terminated. @defaultValue 2000 */
+  timeoutSlackMs?: number | undefined;
+  log?: PoolLogger | undefined;
+}
+
+export type PoolExtractOptions = ExtractOptions & { renderPages?: { scale: number } | undefined };
+
+export interface ExtractionPool {
+  extract(bytes: Uint8Array, options: PoolExtractOptions, signal?: AbortSignal): Promise<ExtractionResult>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_OLD_GENERATION_SIZE_MB = 2048;
+const DEFAULT_TIMEOUT_SLACK_MS = 2000;
+const WORKER_URL = new URL('./extraction-worker.ts', import.meta.url);
+
+interface Call {
+  id: number;
+  bytes: Uint8Array;
+  options: PoolExtractOptions;
+  signal: AbortSignal | undefined;
+  resolve(result: ExtractionResult): void;
+  reject(error: unknown): void;
+  onAbort: () => void;
+  /** What the thread is doing, for the timeout message. */
+  stage: string;
+}
+
+interface Slot {
+  worker: Worker;
+  call: Call | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export function createExtractionPool(options: ExtractionPoolOptions): ExtractionPool {
+  if (!Number.isInteger(options.size) || options.size < 1)
+    throw new RangeError(`extraction pool size must be a positive integer, got ${options.size}`);
+  const maxOldGenerationSizeMb = options.maxOldGenerationSizeMb ?? DEFAULT_MAX_OLD_GENERATION_SIZE_MB;
+  const setup: WorkerSetup = {
+    ocrIntraOpThreads: options.ocrIntraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / options.size)),
+  };
+  const slackMs = options.timeoutSlackMs ?? DEFAULT_TIMEOUT_SLACK_MS;
+  const slots = new Set<Slot>();
+  const waiting: Call[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function settle(call: Call, outcome: { result: ExtractionResult } | { error: unknown }) {
+    call.signal?.removeEventListener('abort', call.onAbort);
+    if ('result' in outcome) call.resolve(outcome.result);
+    else call.reject(outcome.error);
+  }
+
+  function startSlot(): Slot {
+    const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: { maxOldGenerationSizeMb } });
+    const slot: Slot = { worker, call: undefined, timer: undefined };
+    slots.add(slot);
+    worker.on('message', (message: FromWorker) => onMessage(slot, message));
+    worker.on('error', (error: Error & { code?: string }) => {
+      // The thread is gone: no new call may land on it before its 'exit'.
+      slots.delete(slot);
+      const failed =
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new PdfExtractionError(
+              'out_of_memory',
+              `extracting the PDF needed more than the ${maxOldGenerationSizeMb} MiB heap limit`,
+            )
+          : new PdfExtractionError(
+              'damaged',
+              `the extraction thread failed on this PDF: ${error.message || error.name || String(error)}`,
+            );
+      finishCall(slot, { error: failed });
+    });
+    worker.on('exit', (code) => {
+      slots.delete(slot);
+      clearTimeout(slot.timer);
+      finishCall(slot, {
+        error: new PdfExtractionError(
+          'damaged',
+          `the extraction thread stopped (exit code ${code}) while reading this PDF`,
+        ),
+      });
+      dispatch();
+    });
+    return slot;
+  }
+
+  /** Ends the slot's call (if any) with the outcome; the slot becomes idle. */
+  function finishCall(slot: Slot, outcome: { result: ExtractionResult } | { error: unknown }) {
+    const call = slot.call;
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
+    slot.call = undefined;
+    slot.worker.unref();
+    if (call !== undefined) settle(call, outcome);
+  }
+
+  /** Terminates the slot's thread (a new one is started when needed) and ends its call with `error`. */
+  function kill(slot: Slot, error: unknown) {
+    slots.delete(slot);
+    finishCall(slot, { error });
+    slot.worker.terminate().catch((failure: unknown) => {
+      options.log?.warn({ err: failure }, 'extraction thread did not terminate cleanly');
+    });
+    dispatch();
+  }
+
+  function watch(slot: Slot, call: Call, stage: string) {
+    call.stage = stage;
+    clearTimeout(slot.timer);
+    const limitMs = call.options.pageTimeoutMs;
+    slot.timer = setTimeout(() => {
+      kill(slot, new PdfExtractionError('page_timeout', `${call.stage} took longer than the limit of ${limitMs} ms`));
+    }, limitMs + slackMs);
+  }
+
+  function onMessage(slot: Slot, message: FromWorker) {
+    const call = slot.call;
+    if (call === undefined || message.id !== call.id) return;
+    switch (message.type) {
+      case 'progress':
+        if (message.event.type === 'page-start') watch(slot, call, `page ${message.event.index + 1}`);
+        else if (message.event.type === 'page-done') watch(slot, call, 'finishing the document');
+        return;
+      case 'warning':
+        options.log?.warn({ pageIndex: message.pageIndex, reason: message.message }, 'pdf page partly extracted');
+        return;
+      case 'result':
+        finishCall(slot, { result: message.document });
+        dispatch();
+        return;
+      case 'error': {
+        const error = deserializePdfError(message.error);
+        // pdfjs may still be busy with the page that timed out inside the thread: start afresh.
+        if (error.code === 'page_timeout') kill(slot, error);
+        else {
+          finishCall(slot, { error });
+          dispatch();
+        }
+        return;
+      }
+    }
+  }
+
+  function dispatch() {
+    while (!closed && waiting.length > 0) {
+      let slot = [...slots].find((candidate) => candidate.call === undefined);
+      if (slot === undefined) {
+        if (slots.size >= options.size) return;
+        slot = startSlot();
+      }
+      const call = waiting.shift()!;
+      slot.call = call;
+      slot.worker.ref();
+      watch(slot, call, 'opening the PDF');
+      const message: ToWorker = {
+        type: 'extract',
+        id: call.id,
+        bytes: call.bytes,
+        options: {
+          password: call.options.password,
+          ocr: call.options.ocr,
+          maxBytes: call.options.maxBytes,
+          maxPages: call.options.maxPages,
+          pageTimeoutMs: call.options.pageTimeoutMs,
+        },
+        renderPages: call.options.renderPages,
+      };
+      slot.worker.postMessage(message);
+    }
+  }
+
+  return {
+    extract(bytes, extractOptions, signal) {
+      if (closed) return Promise.reject(new Error('the extraction pool is closed'));
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return new Promise<ExtractionResult>((resolve, reject) => {
+        const call: Call = {
+          id: nextId++,
+          bytes,
+          options: extractOptions,
+          signal,
+          resolve,
+          reject,
+          stage: 'waiting',
+          onAbort: () => {
+            const queued = waiting.indexOf(call);
+            if (queued !== -1) {
+              waiting.splice(queued, 1);
+              settle(call, { error: signal!.reason });
+              return;
+            }
+            const slot = [...slots].find((candidate) => candidate.call === call);
+            if (slot !== undefined) kill(slot, signal!.reason);
+          },
+        };
+        signal?.addEventListener('abort', call.onAbort, { once: true });
+        waiting.push(call);
+        dispatch();
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const error = new Error('the extraction pool was closed');
+      for (const call of waiting.splice(0)) settle(call, { error });
+      const running = [...slots];
+      slots.clear();
+      for (const slot of running) finishCall(slot, { error });
+      await Promise.all(running.map((slot) => slot.worker.terminate().catch(() => undefined)));
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Messages between the extraction pool (main thread) and an extraction worker thread. Everything
+ * crosses as a structured clone; page PNGs are transferred.
+ */
+import type { ExtractOptions } from './document.ts';
+import type { SerializedPdfError } from './errors.ts';
+import type { ExtractionProgress, ExtractionResult } from './extract-document.ts';
+
+export interface WorkerSetup {
+  /** onnxruntime threads per OCR operator in this thread. */
+  ocrIntraOpThreads?: number | undefined;
+}
+
+export type ToWorker = {
+  type: 'extract';
+  id: number;
+  bytes: Uint8Array;
+  options: ExtractOptions;
+  renderPages?: { scale: number } | undefined;
+};
+
+export type FromWorker =
+  | { type: 'progress'; id: number; event: ExtractionProgress }
+  | { type: 'warning'; id: number; pageIndex: number; message: string }
+  | { type: 'result'; id: number; document: ExtractionResult }
+  | { type: 'error'; id: number; error: SerializedPdfError };

@@ -1,0 +1,96 @@
+/**
+ * Test helper: writes small, valid PDFs by hand, so extraction tests need no fixture files.
+ *
+ * Each page lists text lines placed with their baseline's start in **top-left** coordinates (as
+ * the extraction reports them) and a size in points; text is set in Helvetica (`font: 'regular'`)
+ * or Helvetica-Bold, standard fonts every reader has, with WinAnsi encoding (Latin-1 text only).
+ * Pages may also draw filled rectangles (`bars`) and carry a /Rotate. The cross-reference table
+ * has exact offsets, so pdfjs and poppler open the files without repairing them.
+ */
+
+export interface PdfText {
+  x: number;
+  /** Baseline, from the top of the page. */
+  y: number;
+  size: number;
+  text: string;
+  font?: 'regular' | 'bold';
+}
+
+export interface PdfPage {
+  /** @defaultValue 612 (US Letter) */
+  width?: number;
+  /** @defaultValue 792 */
+  height?: number;
+  texts: PdfText[];
+  /** Filled rectangles, top-left coordinates. */
+  bars?: { x: number; y: number; width: number; height: number }[];
+  rotate?: 0 | 90 | 180 | 270;
+}
+
+const escapeText = (text: string) => text.replace(/[\\()]/g, (char) => `\\${char}`);
+
+function contentStream(page: PdfPage, height: number): string {
+  const operations: string[] = [];
+  for (const bar of page.bars ?? []) {
+    operations.push(`${bar.x} ${height - bar.y - bar.height} ${bar.width} ${bar.height} re f`);
+  }
+  for (const text of page.texts) {
+    const font = text.font === 'bold' ? 'F2' : 'F1';
+    operations.push(`BT /${font} ${text.size} Tf ${text.x} ${height - text.y} Td (${escapeText(text.text)}) Tj ET`);
+  }
+  return operations.join('\n');
+}
+
+/** A PDF with the given pages (none at all gives a document whose page tree is empty). */
+export function minimalPdf(pages: readonly PdfPage[]): Uint8Array {
+  const objects: string[] = [];
+  const add = (body: string) => {
+    objects.push(body);
+    return objects.length;
+  };
+  const catalog = add('');
+  const pagesId = add('');
+  const regular = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  const bold = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>');
+  const kids: number[] = [];
+  for (const page of pages) {
+    const width = page.width ?? 612;
+    const height = page.height ?? 792;
+    const stream = contentStream(page, height);
+    const content = add(`<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`);
+    kids.push(
+      add(
+        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 ${width} ${height}] /Rotate ${page.rotate ?? 0} ` +
+          `/Resources << /Font << /F1 ${regular} 0 R /F2 ${bold} 0 R >> >> /Contents ${content} 0 R >>`,
+      ),
+    );
+  }
+  objects[catalog - 1] = `<< /Type /Catalog /Pages ${pagesId} 0 R >>`;
+  objects[pagesId - 1] = `<< /Type /Pages /Kids [${kids.map((id) => `${id} 0 R`).join(' ')}] /Count ${kids.length} >>`;
+  let pdf = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+  const offsets: number[] = [];
+  objects.forEach((body, index) => {
+    offsets.push(Buffer.byteLength(pdf, 'latin1'));
+    pdf += `${index + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(pdf, 'latin1');
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root ${catalog} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new Uint8Array(Buffer.from(pdf, 'latin1'));
+}
+
+/**
+ * A two-column US Letter page of running text: a title across the top, then `lines` lines per
+ * column (`left-1`, `left-2`, … / `right-1`, …) so a test can check the reading order.
+ */
+export function twoColumnPage(lines: number): PdfPage {
+  const texts: PdfText[] = [{ x: 150, y: 80, size: 20, text: 'A Two Column Title', font: 'bold' }];
+  for (let index = 0; index < lines; index++) {
+    const y = 130 + index * 12;
+    texts.push({ x: 54, y, size: 10, text: `left-${index + 1} words of the left column go here` });
+    texts.push({ x: 318, y, size: 10, text: `right-${index + 1} words of the right column go here` });
+  }
+  return { texts };
+}
