@@ -5,8 +5,9 @@
  *
  *   prelabel start                       gateway + every worker as one process tree (+ a private Redis if needed)
  *   prelabel gateway                     the HTTP gateway alone
- *   prelabel worker <queue...>           workers for the named queues (scan, writeback, patterns, ner)
+ *   prelabel worker <queue...>           workers for the named queues (scan, writeback, patterns, ner, pdf)
  *   prelabel eval ner --conll FILE       entity F1 of the NER pipeline on a CoNLL file
+ *   prelabel extract pdf FILE [--json]   a PDF's text in reading order (or its structure) as the pdf pipeline sees it
  *   prelabel run --project ID [...]      start a run through the gateway; --wait follows it
  *   prelabel status [RUN_ID]             one run, or the latest runs
  *   prelabel connect --project P [...]   register the gateway as the project's ML backend in Label Studio
@@ -22,10 +23,12 @@ import { createShutdown } from '@prelabel/shared/runtime/shutdown';
 import { ConllFormatError } from '@prelabel/worker-ner/conll';
 import { DEFAULT_NER_MODEL_DIR } from '@prelabel/worker-ner/default-model';
 import { NerModelError } from '@prelabel/worker-ner/ner-model';
+import { DEFAULT_EXTRACT_LIMITS, type OcrMode } from '@prelabel/worker-pdf/extract/document';
 import { Presets, SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConnectError, connectBackend, DEFAULT_BACKEND_TITLE } from './connect.ts';
 import { runNerEval } from './eval-ner.ts';
+import { runExtractPdf } from './extract-pdf.ts';
 import { createGatewayClient, GatewayError } from './gateway-client.ts';
 import { ensureRedis } from './local-redis.ts';
 import { runGateway, runWorkers, WORKER_QUEUES } from './services.ts';
@@ -59,7 +62,13 @@ async function startAll(config: ServiceConfig, log: Logger) {
   );
   const self = fileURLToPath(import.meta.url);
   // One process per pool, as in production: NER holds its model and keeps its CPU to itself.
-  const groups = [['gateway'], ['worker', 'scan', 'writeback'], ['worker', 'patterns'], ['worker', 'ner']];
+  const groups = [
+    ['gateway'],
+    ['worker', 'scan', 'writeback'],
+    ['worker', 'patterns'],
+    ['worker', 'ner'],
+    ['worker', 'pdf'],
+  ];
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const launch = (args: string[], restarts = 0) => {
@@ -309,6 +318,53 @@ program
   .action(async (options: { conll: string; model: string; json?: boolean }) => {
     await runNerEval({ conll: options.conll, modelDir: options.model, json: options.json === true });
   });
+
+program
+  .command('extract')
+  .description('extract content from a local file as a pipeline would')
+  .command('pdf')
+  .description(
+    'print a PDF\'s text in reading order (pages separated by a form feed), or with --json its structure; a file it cannot read exits 2 with {"error":{"code","message"}} on stderr',
+  )
+  .argument('<file>', 'the PDF')
+  .option('--json', 'print the extracted document (pages, blocks, tables, timings) as JSON')
+  .addOption(
+    new Option('--ocr <mode>', 'auto: OCR pages without a text layer; never; always')
+      .choices(['auto', 'never', 'always'])
+      .default('auto'),
+  )
+  .option('--password <password>', 'password of an encrypted PDF')
+  .option('--max-pages <n>', 'refuse documents with more pages', positiveInt, DEFAULT_EXTRACT_LIMITS.maxPages)
+  .option('--max-bytes <n>', 'refuse larger files', positiveInt, DEFAULT_EXTRACT_LIMITS.maxBytes)
+  .option(
+    '--page-timeout-ms <n>',
+    "one page's text, tables and OCR must finish within this",
+    positiveInt,
+    DEFAULT_EXTRACT_LIMITS.pageTimeoutMs,
+  )
+  .action(
+    async (
+      file: string,
+      options: {
+        json?: boolean;
+        ocr: OcrMode;
+        password?: string;
+        maxPages: number;
+        maxBytes: number;
+        pageTimeoutMs: number;
+      },
+    ) => {
+      process.exitCode = await runExtractPdf({
+        file,
+        json: options.json === true,
+        ocr: options.ocr,
+        password: options.password,
+        maxPages: options.maxPages,
+        maxBytes: options.maxBytes,
+        pageTimeoutMs: options.pageTimeoutMs,
+      });
+    },
+  );
 
 program
   .command('status')

@@ -98,7 +98,7 @@ async function removeQueuedJobs(queues: Queue[], runId: string): Promise<number>
 
 export async function runGateway(config: ServiceConfig, log: Logger, shutdown: Shutdown) {
   const core = createCore(config, log, 'prelabel-gateway');
-  const { pipelines } = await loadPipelines(config, log, { runNer: false });
+  const { pipelines } = await loadPipelines(config, log, core.labelStudio, { runNer: false, runPdf: false });
   const app = await buildApp({
     log,
     runs: core.runs,
@@ -140,9 +140,12 @@ export async function runWorkers(
   queueNames: readonly string[],
   concurrency: number,
 ) {
-  const loaded = await loadPipelines(config, log, { runNer: queueNames.includes('ner') });
-  const pipelines = loaded.pipelines;
   const core = createCore(config, log, `prelabel-worker-${queueNames.join('-')}`);
+  const loaded = await loadPipelines(config, log, core.labelStudio, {
+    runNer: queueNames.includes('ner'),
+    runPdf: queueNames.includes('pdf'),
+  });
+  const pipelines = loaded.pipelines;
   const base = {
     connection: core.redis,
     prefix: config.redis.prefix,

@@ -33,9 +33,30 @@ describe('loadServiceConfig', () => {
     [{ ...minimal, REDIS_URL: 'localhost:6379' }, /^invalid configuration: REDIS_URL must be a redis:\/\//],
     [{ ...minimal, LOG_LEVEL: 'loud' }, /^invalid configuration: LOG_LEVEL /],
     [{ ...minimal, CHUNK_SIZE: '0' }, /^invalid configuration: CHUNK_SIZE /],
+    [{ ...minimal, PDF_PAGE_IMAGES: 'ftp' }, /^invalid configuration: PDF_PAGE_IMAGES /],
+    [{ ...minimal, PDF_PAGE_IMAGES: 's3' }, /PDF_PAGE_IMAGES=s3 needs PDF_PAGE_IMAGE_BUCKET and the S3_ACCESS_KEY_ID/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadServiceConfig(env)).toThrow(ConfigError);
     expect(() => loadServiceConfig(env)).toThrow(message);
+  });
+
+  it('configures the pdf pipeline', () => {
+    expect(loadServiceConfig(minimal).pdf).toMatchObject({
+      maxPages: 500,
+      pageTimeoutMs: 30_000,
+      pageImages: { store: 'label-studio' },
+    });
+    expect(loadServiceConfig(minimal).pdf.threads).toBeGreaterThanOrEqual(1);
+    expect(
+      loadServiceConfig({
+        ...minimal,
+        PDF_THREADS: '2',
+        PDF_PAGE_IMAGES: 's3',
+        PDF_PAGE_IMAGE_BUCKET: 'pages',
+        S3_ACCESS_KEY_ID: 'id',
+        S3_SECRET_ACCESS_KEY: 'secret',
+      }).pdf,
+    ).toMatchObject({ threads: 2, pageImages: { store: 's3', bucket: 'pages', prefix: 'prelabel/pages/' } });
   });
 
   it('treats empty strings as unset', () => {

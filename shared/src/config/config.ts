@@ -5,6 +5,7 @@
  * the typed result. A missing or invalid value throws {@link ConfigError}, whose message is one
  * line naming the variable, so the entry point can print it and exit.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseAllowList } from '../data-access/address-policy.ts';
 
@@ -105,6 +106,22 @@ const ServiceEnv = z.object({
   S3_FORCE_PATH_STYLE: booleanFlag.optional(),
   /** Buckets read directly with the S3 credentials (`*`: all); other s3:// URIs go through LS's presign. */
   S3_BUCKETS: commaList.default([]),
+  /** Largest PDF the pdf pipeline extracts (the download limit is FETCH_MAX_BYTES). */
+  PDF_MAX_BYTES: positiveInt(100 * 1024 * 1024),
+  /** PDFs with more pages fail with too_many_pages. */
+  PDF_MAX_PAGES: positiveInt(500),
+  /** One page's text, tables and OCR must finish within this, or the extraction thread is killed. */
+  PDF_PAGE_TIMEOUT_MS: positiveInt(30_000),
+  /** Extraction threads per pdf worker process (0: one per core, at most 4). */
+  PDF_THREADS: z.coerce.number().int().min(0).default(0),
+  /** Heap limit of one extraction thread; a PDF that needs more fails with out_of_memory. */
+  PDF_THREAD_MEMORY_MB: positiveInt(1024),
+  /** Where the layout template's page images go: uploaded to the LS project, an S3 bucket, or nowhere. */
+  PDF_PAGE_IMAGES: z.enum(['label-studio', 's3', 'none']).default('label-studio'),
+  /** The bucket of `PDF_PAGE_IMAGES=s3` (written with the S3_* credentials). */
+  PDF_PAGE_IMAGE_BUCKET: z.string().min(1).optional(),
+  /** Key prefix of page images in that bucket. */
+  PDF_PAGE_IMAGE_PREFIX: z.string().default('prelabel/pages/'),
 });
 
 /** Variables of the client commands (`run`, `status`), which only talk to a gateway. */
@@ -152,6 +169,15 @@ export interface ServiceConfig {
         directBuckets: string[];
       }
     | undefined;
+  /** The pdf pipeline (workers/pdf). */
+  pdf: {
+    maxBytes: number;
+    maxPages: number;
+    pageTimeoutMs: number;
+    threads: number;
+    threadMemoryMb: number;
+    pageImages: { store: 'label-studio' } | { store: 's3'; bucket: string; prefix: string } | { store: 'none' };
+  };
   logLevel: string;
 }
 
@@ -177,6 +203,11 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
   if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
     const missing = e.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
     throw new ConfigError(`invalid configuration: ${missing} is required when the other S3 key is set`);
+  }
+  if (e.PDF_PAGE_IMAGES === 's3' && (e.PDF_PAGE_IMAGE_BUCKET === undefined || e.S3_ACCESS_KEY_ID === undefined)) {
+    throw new ConfigError(
+      'invalid configuration: PDF_PAGE_IMAGES=s3 needs PDF_PAGE_IMAGE_BUCKET and the S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY credentials',
+    );
   }
   return {
     labelStudio: {
@@ -223,6 +254,17 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
             forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
             directBuckets: e.S3_BUCKETS,
           },
+    pdf: {
+      maxBytes: e.PDF_MAX_BYTES,
+      maxPages: e.PDF_MAX_PAGES,
+      pageTimeoutMs: e.PDF_PAGE_TIMEOUT_MS,
+      threads: e.PDF_THREADS || Math.min(4, availableParallelism()),
+      threadMemoryMb: e.PDF_THREAD_MEMORY_MB,
+      pageImages:
+        e.PDF_PAGE_IMAGES === 's3'
+          ? { store: 's3', bucket: e.PDF_PAGE_IMAGE_BUCKET!, prefix: e.PDF_PAGE_IMAGE_PREFIX }
+          : { store: e.PDF_PAGE_IMAGES },
+    },
     logLevel: e.LOG_LEVEL,
   };
 }
