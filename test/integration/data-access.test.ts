@@ -7,13 +7,9 @@
  * Nothing of ours is mocked; the LS credentials, the presign signature and the S3 secret are
  * recognisable strings that must never appear in an error or a log line.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -28,6 +24,7 @@ import { createS3Store, type S3Store } from '../../shared/src/data-access/s3-sto
 import { createLabelStudioClient } from '../../shared/src/label-studio/client.ts';
 import { createLogger } from '../../shared/src/logging/logger.ts';
 import { type LabelStudioTestServer, startLabelStudioTestServer } from '../ls-server/ls-test-server.ts';
+import { startTestS3Server, type TestS3Server } from '../support/s3-server.ts';
 
 const LEGACY_KEY = 'ls-legacy-key-SECRET-7f3a9c21';
 const SIGNATURE = 'presign-SIGNATURE-SECRET-5be1';
@@ -36,17 +33,10 @@ const S3_SECRET = 's3-secret-SECRET-0d6e4b';
 const CONFIG = '<View><Image name="image" value="$image"/></View>';
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-const requireFromTest = createRequire(import.meta.url);
-
 let ls: LabelStudioTestServer;
 let fileHost: Server;
 let fileHostUrl: string;
-let s3rver: S3rverInstance;
-let s3Dir: string;
+let s3Server: TestS3Server;
 let s3Endpoint: string;
 let s3: S3Store;
 let project: number;
@@ -135,21 +125,12 @@ async function closedPort(): Promise<number> {
 beforeAll(async () => {
   ls = await startLabelStudioTestServer({ legacyToken: LEGACY_KEY });
   await startFileHost();
-  s3Dir = mkdtempSync(join(tmpdir(), 'prelabel-s3rver-'));
-  const S3rver = requireFromTest('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
-  const account = requireFromTest('s3rver/lib/models/account.js') as {
-    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
-  };
-  account.DUMMY_ACCOUNT.createKeyPair(S3_KEY_ID, S3_SECRET);
-  s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: s3Dir,
-    configureBuckets: [{ name: 'direct' }, { name: 'pages' }],
+  s3Server = await startTestS3Server({
+    buckets: ['direct', 'pages'],
+    accessKeyId: S3_KEY_ID,
+    secretAccessKey: S3_SECRET,
   });
-  const address = await s3rver.run();
-  s3Endpoint = `http://127.0.0.1:${address.port}`;
+  s3Endpoint = s3Server.endpoint;
   s3 = createS3Store({
     endpoint: s3Endpoint,
     region: 'us-east-1',
@@ -161,8 +142,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   s3.close();
-  await s3rver.close();
-  rmSync(s3Dir, { recursive: true, force: true });
+  await s3Server.close();
   fileHost.closeAllConnections();
   await new Promise<void>((resolve) => fileHost.close(() => resolve()));
   await ls.close();

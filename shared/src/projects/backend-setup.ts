@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { findControls, parseLabelConfig } from '../label-studio/label-config.ts';
+import type { ParsedLabelConfig } from '../label-studio/types.ts';
 import { buildModelVersion, type Pipeline } from '../pipelines/pipeline.ts';
 import { describeError } from '../runtime/failures.ts';
 
@@ -45,6 +46,26 @@ export function readExtraParams(extraParams: unknown): z.infer<typeof ExtraParam
   return parsed.data;
 }
 
+const EXAMPLE_EXTRA_PARAMS =
+  '{"pipeline": "patterns", "options": {"patterns": [{"label": "ORG", "pattern": "Acme Corp"}]}}';
+
+/**
+ * The pipeline a config implies when Extra params name none: `<Labels>` on `<Text>` → `ner`;
+ * `<RectangleLabels>` on a multi-page `<Image valueList>`, or any control on a `<PDF>` → `pdf`.
+ */
+function inferPipeline(config: ParsedLabelConfig, pipelines: ReadonlyMap<string, Pipeline>): string {
+  if (findControls(config, { controlType: 'Labels', objectType: 'Text' }).length > 0 && pipelines.has('ner')) {
+    return 'ner';
+  }
+  const pages = findControls(config, { controlType: 'RectangleLabels', objectType: 'Image' }).some(
+    (binding) => binding.input.valueList !== undefined,
+  );
+  if ((pages || findControls(config, { objectType: 'PDF' }).length > 0) && pipelines.has('pdf')) return 'pdf';
+  throw new BackendSetupError(
+    `no installed pipeline can infer what to predict for this label config (ner needs <Labels> on a <Text>; pdf a <RectangleLabels> on an <Image valueList="$pages"> or a control on a <PDF>); set Extra params, e.g. ${EXAMPLE_EXTRA_PARAMS}`,
+  );
+}
+
 /** Resolves pipeline, options and model_version for a label config and `extra_params`. */
 export function resolveBackendSetup(
   labelConfig: string,
@@ -58,19 +79,7 @@ export function resolveBackendSetup(
   } catch (error) {
     throw new BackendSetupError(`the label config cannot be read: ${describeError(error)}`);
   }
-  let name = extra.pipeline;
-  if (name === undefined) {
-    const textLabels = findControls(parsedConfig, { controlType: 'Labels', objectType: 'Text' });
-    if (textLabels.length > 0 && pipelines.has('ner')) name = 'ner';
-    else {
-      const example = '{"pipeline": "patterns", "options": {"patterns": [{"label": "ORG", "pattern": "Acme Corp"}]}}';
-      throw new BackendSetupError(
-        textLabels.length > 0
-          ? `no pipeline is set for this project: put one in the model's Extra params, e.g. ${example}`
-          : `no installed pipeline can infer what to predict for this label config (it needs <Labels> on a <Text> object); set Extra params, e.g. ${example}`,
-      );
-    }
-  }
+  const name = extra.pipeline ?? inferPipeline(parsedConfig, pipelines);
   const pipeline = pipelines.get(name);
   if (!pipeline) {
     throw new BackendSetupError(
