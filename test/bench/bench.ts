@@ -6,12 +6,12 @@
  *   node test/bench/bench.ts [--tasks N] [--warmup-tasks N] [--raw-jobs N] [--raw-concurrency N]
  *     [--chunk-size N] [--page-size N] [--max-outstanding N] [--concurrency N] [--writes-per-sec N]
  *     [--timeout-s N] [--webhook-deliveries N] [--webhook-tasks N] [--out FILE]
- *     [--ner N] [--readme | --no-readme] [--log-dir DIR]
+ *     [--ner N] [--pdf N] [--readme | --no-readme] [--log-dir DIR]
  *
  * Every flag has an environment twin (BENCH_TASKS, BENCH_WARMUP_TASKS, BENCH_RAW_JOBS,
  * BENCH_RAW_CONCURRENCY, BENCH_CHUNK_SIZE, BENCH_SCAN_PAGE_SIZE, BENCH_MAX_OUTSTANDING,
  * BENCH_CONCURRENCY, BENCH_WRITES_PER_SEC, BENCH_TIMEOUT_S, BENCH_WEBHOOK_DELIVERIES,
- * BENCH_WEBHOOK_TASKS, BENCH_NER, BENCH_LOG_DIR); flags win. REDIS_URL picks the Redis (default local);
+ * BENCH_WEBHOOK_TASKS, BENCH_NER, BENCH_PDF, BENCH_LOG_DIR); flags win. REDIS_URL picks the Redis (default local);
  * BENCH_NODE_FLAGS adds Node flags to every process of step 2.
  *
  * 1. Baseline: `raw-bullmq.ts` in a child process adds BENCH_RAW_JOBS no-op jobs and processes them
@@ -49,7 +49,10 @@
  *    (ratio, target ≥ 0.90), sweeps maxBatchSize and measures single-task latency, on CoNLL-2003
  *    sentences from `../shared/datasets/ner/conll2003/eng.testb` (skipped, saying so, when that
  *    file is absent). `--ner 0` / BENCH_NER=0 skips it.
- * 7. Results: pretty JSON in `test/bench/results/latest.json` (a full-size run; other sizes go to
+ * 7. PDF, after NER: `pdf-bench.ts` in a child process (see its header): pages/s of the text-layer
+ *    extraction pool against `pdftotext` on the same files in the same run (target ≥ 0.5×), and OCR
+ *    seconds per page. `--pdf 0` / BENCH_PDF=0 skips it.
+ * 8. Results: pretty JSON in `test/bench/results/latest.json` (a full-size run; other sizes go to
  *    `results/smoke.json`), and the README block between `<!-- bench:start -->` and
  *    `<!-- bench:end -->` (full-size runs only, unless `--readme`). A table is printed on stdout.
  * Cleanup, also on failure and SIGINT/SIGTERM: every child process is stopped and every Redis key
@@ -72,6 +75,7 @@ const CLI_MAIN = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta
 const LS_MAIN = fileURLToPath(new URL('../ls-server/main.ts', import.meta.url));
 const RAW_MAIN = fileURLToPath(new URL('./raw-bullmq.ts', import.meta.url));
 const NER_MAIN = fileURLToPath(new URL('./ner-bench.ts', import.meta.url));
+const PDF_MAIN = fileURLToPath(new URL('./pdf-bench.ts', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const FULL_SIZE = 100_000;
@@ -122,6 +126,7 @@ const { values: flags } = parseArgs({
     'webhook-deliveries': { type: 'string' },
     'webhook-tasks': { type: 'string' },
     ner: { type: 'string' },
+    pdf: { type: 'string' },
     out: { type: 'string' },
     'log-dir': { type: 'string' },
     readme: { type: 'boolean' },
@@ -161,6 +166,8 @@ const settings = {
   webhookTasks: intSetting('webhook-tasks', 'BENCH_WEBHOOK_TASKS', DEFAULTS.webhookTasks),
   // 0 skips the NER section.
   ner: intSetting('ner', 'BENCH_NER', 1, 0) > 0,
+  // 0 skips the PDF section.
+  pdf: intSetting('pdf', 'BENCH_PDF', 1, 0) > 0,
 };
 const fullSize = tasks === FULL_SIZE;
 const outFile = flags.out ?? `${RESULTS_DIR}${fullSize ? 'latest.json' : 'smoke.json'}`;
@@ -1155,6 +1162,42 @@ async function nerSection(): Promise<NerResult | undefined> {
   return result;
 }
 
+/** What `pdf-bench.ts` prints (see its header). */
+interface PdfFigures {
+  source: string;
+  threads: number;
+  files: number;
+  pages: number;
+  candidates: number;
+  outcomes: Record<string, number>;
+  reps: number;
+  oursMs: number[];
+  pdftotextMs: number[];
+  oursPagesPerSec: number;
+  pdftotextPagesPerSec: number;
+  ratio: number;
+  target: number;
+  ocr: { pages: number; seconds: number; secondsPerPage: number };
+  loadAverage1m?: number;
+}
+
+async function pdfSection(): Promise<PdfFigures | undefined> {
+  if (!settings.pdf) return undefined;
+  console.error('PDF: text layer vs pdftotext, OCR seconds per page (own process)…');
+  const loadAverage = os.loadavg()[0] ?? 0;
+  const proc = launch('pdf-bench', [PDF_MAIN], { PATH: process.env.PATH ?? '' }, false);
+  proc.child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.startsWith('  [pdf]')) console.error(line);
+  });
+  const line = await firstLine(proc, 600_000);
+  await new Promise<void>((resolve) => (proc.exited ? resolve() : proc.child.once('exit', () => resolve())));
+  procs.splice(procs.indexOf(proc), 1);
+  if (proc.exited?.code !== 0) throw new Error(`pdf-bench failed (${proc.exited?.code}): ${proc.tail.join('\n')}`);
+  const result = JSON.parse(line) as PdfFigures;
+  result.loadAverage1m = round(loadAverage, 2);
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
@@ -1251,11 +1294,40 @@ function nerNotes(ner: NerResult | undefined): string[] {
   ];
 }
 
+function pdfRows(pdf: PdfFigures | undefined): string[][] {
+  if (!pdf) return [['PDF (`BENCH_PDF=0`)', 'skipped']];
+  return [
+    [
+      `PDF text layer, ${fmt(pdf.files)} files / ${fmt(pdf.pages)} pages, ${pdf.threads} extraction threads`,
+      `**${fmt(pdf.oursPagesPerSec)} pages/s**`,
+    ],
+    [`\`pdftotext\`, the same files, ${pdf.threads} processes in flight`, `${fmt(pdf.pdftotextPagesPerSec)} pages/s`],
+    [
+      'PDF pages/s ÷ pdftotext',
+      `**${pdf.ratio.toFixed(2)}**; ≥ ${pdf.target.toFixed(2)}: **${pdf.ratio >= pdf.target ? 'yes' : 'no'}**`,
+    ],
+    [`OCR (PP-OCRv4, one thread), ${pdf.ocr.pages} dense text pages`, `**${pdf.ocr.secondsPerPage} s/page**`],
+  ];
+}
+
+function pdfNotes(pdf: PdfFigures | undefined): string[] {
+  if (!pdf) return [];
+  return [
+    '',
+    `PDF rows: ${pdf.source}; the ${fmt(pdf.files)} files both prelabel and pdftotext read (of ${fmt(pdf.candidates)}).`,
+    "Ours is the pdf worker's path without the download: `pool.extract` in worker threads, OCR off, layout, tables and",
+    `figures included; pdftotext is one process per file. ${pdf.reps} alternating passes each, the best of each (1-minute load`,
+    `average ${pdf.loadAverage1m} then). OCR renders each page at 4 px/pt and recognises it on one thread, models loaded`,
+    'beforehand. `node test/bench/pdf-bench.ts` runs this part alone.',
+  ];
+}
+
 function readmeBlock(
   e2e: EndToEnd,
   raw: RawResult | undefined,
   webhook: Webhook | undefined,
   ner: NerResult | undefined,
+  pdf: PdfFigures | undefined,
   date: string,
   cpuModel: string,
   redisVersion: string,
@@ -1298,6 +1370,7 @@ function readmeBlock(
     [`CPU during the run, % of one core (of ${os.cpus().length * 100})`, `${cpu.join(', ')}; total ${cpuTotal}`],
     ...webhookRows(webhook),
     ...nerRows(ner),
+    ...pdfRows(pdf),
   ];
   const warm = e2e.warmup
     ? `the measured run follows a ${fmt(settings.warmupTasks)}-task warm-up run on another project.`
@@ -1325,8 +1398,9 @@ function readmeBlock(
         ]
       : []),
     ...nerNotes(ner),
+    ...pdfNotes(pdf),
     '',
-    `Reproduce: \`npm run bench\` (Redis at \`REDIS_URL\`; under ${Math.ceil(benchSeconds / 10) * 10} s here; \`BENCH_WEBHOOK_DELIVERIES=0\` skips the webhook part, \`BENCH_NER=0\` the NER part). Quick smoke run:`,
+    `Reproduce: \`npm run bench\` (Redis at \`REDIS_URL\`; under ${Math.ceil(benchSeconds / 10) * 10} s here; \`BENCH_WEBHOOK_DELIVERIES=0\` skips the webhook part, \`BENCH_NER=0\` the NER part, \`BENCH_PDF=0\` the PDF part). Quick smoke run:`,
     '`BENCH_TASKS=5000 BENCH_RAW_JOBS=5000 BENCH_WEBHOOK_DELIVERIES=2 npm run bench` (writes `test/bench/results/smoke.json` only).',
     'All figures, settings and per-process RSS timelines: `test/bench/results/latest.json`.',
   ].join('\n');
@@ -1389,6 +1463,7 @@ try {
   await Promise.allSettled(procs.filter((proc) => proc.prelabel).map(stopProc));
   await Promise.allSettled(procs.map(stopProc));
   const ner = await nerSection();
+  const pdf = await pdfSection();
   const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const redisVersion = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1] ?? 'unknown';
   const results = {
@@ -1407,6 +1482,7 @@ try {
     ratio: raw ? round(e2e.tasksPerSec / raw.jobsPerSec, 3) : null,
     webhook: webhook ? { loadAverage1m: round(loadBeforeWebhook, 2), ...webhook } : null,
     ner: ner ?? null,
+    pdf: pdf ?? null,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
   // Pretty, but with arrays of numbers on one line each, so the file diffs well.
@@ -1423,6 +1499,7 @@ try {
         raw,
         webhook,
         ner,
+        pdf,
         started.toISOString().slice(0, 10),
         cpuModel,
         redisVersion,
@@ -1472,6 +1549,11 @@ try {
                 ? `; under bulk load p50 ${ner.latency.underLoad.p50Ms} ms, p99 ${ner.latency.underLoad.p99Ms} ms`
                 : '')
             : ''),
+  );
+  console.log(
+    pdf
+      ? `PDF: ${fmt(pdf.oursPagesPerSec)} pages/s vs pdftotext ${fmt(pdf.pdftotextPagesPerSec)} pages/s, ratio ${pdf.ratio} (target ≥ ${pdf.target}); OCR ${pdf.ocr.secondsPerPage} s/page`
+      : 'PDF: skipped (BENCH_PDF=0)',
   );
 } catch (error) {
   // After a signal the children are being stopped under the driver's feet: that error is no news.
