@@ -1140,24 +1140,39 @@ interface NerFigures {
 }
 type NerResult = NerFigures | { skipped: string };
 
+/**
+ * Runs a section script (`ner-bench.ts`, `pdf-bench.ts`) as a child process, echoes its `  [tag]`
+ * progress lines and parses the one JSON line it prints; its RSS samples come back too.
+ */
+async function childSection<T>(
+  tag: string,
+  main: string,
+  timeoutMs: number,
+): Promise<{ result: T; peakRssMiB: number }> {
+  const proc = launch(`${tag}-bench`, [main], { PATH: process.env.PATH ?? '' }, false);
+  proc.child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.startsWith(`  [${tag}]`)) console.error(line);
+  });
+  const line = await firstLine(proc, timeoutMs);
+  await new Promise<void>((resolve) => (proc.exited ? resolve() : proc.child.once('exit', () => resolve())));
+  procs.splice(procs.indexOf(proc), 1);
+  if (proc.exited?.code !== 0) throw new Error(`${tag}-bench failed (${proc.exited?.code}): ${proc.tail.join('\n')}`);
+  return {
+    result: JSON.parse(line) as T,
+    peakRssMiB: round(Math.max(0, ...proc.samples.map((s) => s.rssKiB)) / 1024),
+  };
+}
+
 async function nerSection(): Promise<NerResult | undefined> {
   if (!settings.ner) return undefined;
   console.error('NER: pipeline vs raw session.run, batch-size sweep, single-task latency (own process)…');
   const loadAverage = os.loadavg()[0] ?? 0;
-  const proc = launch('ner-bench', [NER_MAIN], { PATH: process.env.PATH ?? '' }, false);
-  proc.child.stderr?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.startsWith('  [ner]')) console.error(line);
-  });
-  const line = await firstLine(proc, 300_000);
-  await new Promise<void>((resolve) => (proc.exited ? resolve() : proc.child.once('exit', () => resolve())));
-  procs.splice(procs.indexOf(proc), 1);
-  if (proc.exited?.code !== 0) throw new Error(`ner-bench failed (${proc.exited?.code}): ${proc.tail.join('\n')}`);
-  const result = JSON.parse(line) as NerResult;
+  const { result, peakRssMiB } = await childSection<NerResult>('ner', NER_MAIN, 300_000);
   if ('skipped' in result) {
     console.error(`NER: skipped, ${result.skipped}`);
     return result;
   }
-  result.peakRssMiB = round(Math.max(0, ...proc.samples.map((s) => s.rssKiB)) / 1024);
+  result.peakRssMiB = peakRssMiB;
   result.loadAverage1m = round(loadAverage, 2);
   return result;
 }
@@ -1185,15 +1200,7 @@ async function pdfSection(): Promise<PdfFigures | undefined> {
   if (!settings.pdf) return undefined;
   console.error('PDF: text layer vs pdftotext, OCR seconds per page (own process)…');
   const loadAverage = os.loadavg()[0] ?? 0;
-  const proc = launch('pdf-bench', [PDF_MAIN], { PATH: process.env.PATH ?? '' }, false);
-  proc.child.stderr?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.startsWith('  [pdf]')) console.error(line);
-  });
-  const line = await firstLine(proc, 600_000);
-  await new Promise<void>((resolve) => (proc.exited ? resolve() : proc.child.once('exit', () => resolve())));
-  procs.splice(procs.indexOf(proc), 1);
-  if (proc.exited?.code !== 0) throw new Error(`pdf-bench failed (${proc.exited?.code}): ${proc.tail.join('\n')}`);
-  const result = JSON.parse(line) as PdfFigures;
+  const { result } = await childSection<PdfFigures>('pdf', PDF_MAIN, 600_000);
   result.loadAverage1m = round(loadAverage, 2);
   return result;
 }

@@ -122,6 +122,17 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** An S3 store pointed at a port nothing listens on. */
+async function unreachableS3Store(): Promise<S3Store> {
+  return createS3Store({
+    endpoint: `http://127.0.0.1:${await closedPort()}`,
+    region: 'us-east-1',
+    accessKeyId: S3_KEY_ID,
+    secretAccessKey: S3_SECRET,
+    forcePathStyle: true,
+  });
+}
+
 beforeAll(async () => {
   ls = await startLabelStudioTestServer({ legacyToken: LEGACY_KEY });
   await startFileHost();
@@ -367,13 +378,7 @@ describe('S3 directly (s3rver with a custom endpoint and path-style requests)', 
     expect(missing.message).toBe(`GET s3://direct/nope.pdf at ${s3Endpoint}: not found (NoSuchKey)`);
     await failure(resolver.resolve({ value: 's3://direct/big.bin', maxBytes: 1000 }), 'too_large');
 
-    const down = createS3Store({
-      endpoint: `http://127.0.0.1:${await closedPort()}`,
-      region: 'us-east-1',
-      accessKeyId: S3_KEY_ID,
-      secretAccessKey: S3_SECRET,
-      forcePathStyle: true,
-    });
+    const down = await unreachableS3Store();
     try {
       const unreachable = await failure(down.get('direct', 'a.pdf', { maxBytes: 10 }), 's3_error');
       expect(unreachable.retryable).toBe(true);
@@ -528,13 +533,7 @@ describe('no secret in any error or log line', () => {
     const wrongKey = resolverWith({
       labelStudio: createLabelStudioClient({ baseUrl: ls.url, apiKey: 'ls-wrong-key-SECRET-99' }),
     });
-    const down = createS3Store({
-      endpoint: `http://127.0.0.1:${await closedPort()}`,
-      region: 'us-east-1',
-      accessKeyId: S3_KEY_ID,
-      secretAccessKey: S3_SECRET,
-      forcePathStyle: true,
-    });
+    const down = await unreachableS3Store();
     const failures: Promise<unknown>[] = [
       resolver.resolve({ value: 's3://docs/missing.pdf', taskId: task }),
       resolver.resolve({ value: 's3://docs/stall.pdf', taskId: task }),

@@ -21,6 +21,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { describeBody, parseRetryAfterMs } from '../label-studio/errors.ts';
+import { untilAborted } from '../runtime/abort.ts';
 import { type AddressPolicy, unbracket } from './address-policy.ts';
 import { isSameOrigin } from './classify.ts';
 import { DataAccessError, isRetryableStatus, redactUrl } from './errors.ts';
@@ -56,16 +57,6 @@ export interface FetchedBody {
 
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const ERROR_BODY_MAX_BYTES = 4096;
-
-/** Waits for `promise`, or rejects with `signal`'s reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * A `lookup` for node:net that answers, whatever the hostname, only with `addresses` (already

@@ -13,6 +13,7 @@
  * without predictions that makes LS call the ML backend (us) synchronously.
  */
 import { canonicalJson } from '../pipelines/pipeline.ts';
+import { untilAborted } from '../runtime/abort.ts';
 import { classifyStatus, describeBody, explainStatus, LabelStudioError, parseRetryAfterMs } from './errors.ts';
 import type { LabelStudioPrediction, LabelStudioProject, LabelStudioRegion, LabelStudioTask } from './types.ts';
 
@@ -121,16 +122,6 @@ function decodeJwt(token: string): JwtClaims | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `promise`'s outcome, or `signal`'s reason as soon as it aborts (the promise itself runs on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /**

@@ -5,27 +5,18 @@ import type { Block, ExtractedPage } from './extract/document.ts';
 import {
   chooseTemplate,
   documentText,
+  LAYOUT_TEMPLATE,
   layoutResult,
   mapBlockKinds,
   type PdfTemplate,
   percentBox,
   type TemplateOptions,
+  TRANSCRIPTION_TEMPLATE,
   transcriptionResult,
 } from './ls-templates.ts';
 
-export const LAYOUT_CONFIG = `<View>
-  <Image name="page" valueList="$pages"/>
-  <RectangleLabels name="region" toName="page">
-    <Label value="Title"/><Label value="Text"/><Label value="List"/><Label value="Table"/>
-    <Label value="Figure"/><Label value="Header"/><Label value="Footer"/>
-  </RectangleLabels>
-  <TextArea name="transcription" toName="page" editable="true" perRegion="true"/>
-</View>`;
-
-export const TRANSCRIPTION_CONFIG = `<View>
-  <PDF name="document" value="$pdf"/>
-  <TextArea name="transcription" toName="document" rows="20" editable="true" maxSubmissions="1"/>
-</View>`;
+const LAYOUT_CONFIG = LAYOUT_TEMPLATE;
+const TRANSCRIPTION_CONFIG = TRANSCRIPTION_TEMPLATE;
 
 const defaults: TemplateOptions = { template: 'auto', transcription: 'document', labelAliases: {} };
 

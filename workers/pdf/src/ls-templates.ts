@@ -22,6 +22,22 @@ import type { Block, BlockKind, Box, ExtractedDocument } from './extract/documen
 
 export const BLOCK_KINDS = ['title', 'heading', 'text', 'list', 'table', 'figure', 'header', 'footer'] as const;
 
+/** The layout template's label config as the README documents it (the task's `pdf` holds the URL). */
+export const LAYOUT_TEMPLATE = `<View>
+  <Image name="page" valueList="$pages"/>
+  <RectangleLabels name="region" toName="page">
+    <Label value="Title"/><Label value="Text"/><Label value="List"/><Label value="Table"/>
+    <Label value="Figure"/><Label value="Header"/><Label value="Footer"/>
+  </RectangleLabels>
+  <TextArea name="transcription" toName="page" editable="true" perRegion="true"/>
+</View>`;
+
+/** The transcription template's label config as the README documents it. */
+export const TRANSCRIPTION_TEMPLATE = `<View>
+  <PDF name="document" value="$pdf"/>
+  <TextArea name="transcription" toName="document" rows="20" editable="true" maxSubmissions="1"/>
+</View>`;
+
 /** Label names each kind matches when no `predicted_values` or alias says otherwise, in preference order. */
 const KIND_SYNONYMS: Record<BlockKind, readonly string[]> = {
   title: ['title'],
