@@ -65,7 +65,9 @@ function candidateFiles(): { files: string[]; source: string } {
     .split('\n')
     .map((line) => /^\d+ p=(\d+) .*enc=no .*txt=(\d+) (.+)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null && Number(m[2]) > 0)
-    .map((m) => join(DATASETS, 'pdfjs-corpus', m[3]!));
+    .map((m) => join(DATASETS, 'pdfjs-corpus', m[3]!))
+    // SCAN.txt also lists a few files the corpus copy does not hold.
+    .filter((path) => existsSync(path));
   const debian = walk(join(DATASETS, 'debian')).filter((path) => !/-pass-|SetProtection/.test(path));
   return { files: [...corpus, ...debian], source: '../shared/datasets/pdf (pdfjs-corpus with a text layer, debian)' };
 }

@@ -8,19 +8,25 @@
  *   `item_index` within the pages, labels from the config, split-region pairs sharing an id),
  *   exactly one prediction per task, and a second run neither re-uploads pages nor writes twice;
  *   a non-PDF, a missing file and a refused URL fail alone with their reasons;
- * - transcription: the text of the document in the `<TextArea>`;
+ * - transcription: the text of the document in the `<TextArea>`; an encrypted PDF opens with the
+ *   password from task data or the run options (same model_version), and fails alone without it;
  * - text: the text lands in a task data field, and a `patterns` run then labels that field;
  * - layout with page images in S3;
  * - `/setup` without Extra params picks `pdf` for a layout or `<PDF>` config.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunView } from '../../shared/src/runs/run-store.ts';
+import { LAYOUT_TEMPLATE, TRANSCRIPTION_TEMPLATE } from '../../workers/pdf/src/ls-templates.ts';
+import { pdfDatasetsDir } from '../support/pdf-text-compare.ts';
 import { startTestS3Server, type TestS3Server } from '../support/s3-server.ts';
 import { type Stack, startStack, waitFor } from '../support/stack.ts';
 
+/** A LibreOffice PDF whose user password is in its name (skipped, saying so, without the datasets). */
+const PASSWORD_PDF = join(pdfDatasetsDir(), 'debian/forensics-samples-files/a-text-pass-peanuts.pdf');
+if (!existsSync(PASSWORD_PDF)) console.log(`pdf-pipeline: ${PASSWORD_PDF} is absent; the password case is skipped`);
 const PDF_DIR = join(dirname(createRequire(import.meta.url).resolve('pdf-parse/package.json')), 'test', 'data');
 const pdf = (name: string) => new Uint8Array(readFileSync(join(PDF_DIR, name)));
 /** pdf-parse's test data: 01 is the 14-page tracemonkey paper, 03 a damaged PDF. */
@@ -28,20 +34,9 @@ const TRACEMONKEY = '01-valid.pdf';
 const SHORT = '05-versions-space.pdf';
 const DAMAGED = '03-invalid.pdf';
 
-const LAYOUT_CONFIG = `<View>
-  <Image name="page" valueList="$pages"/>
-  <RectangleLabels name="region" toName="page">
-    <Label value="Title"/><Label value="Text"/><Label value="List"/><Label value="Table"/>
-    <Label value="Figure"/><Label value="Header"/><Label value="Footer"/>
-  </RectangleLabels>
-  <TextArea name="transcription" toName="page" editable="true" perRegion="true"/>
-</View>`;
+const LAYOUT_CONFIG = LAYOUT_TEMPLATE;
 const LAYOUT_LABELS = ['Title', 'Text', 'List', 'Table', 'Figure', 'Header', 'Footer'];
-
-const TRANSCRIPTION_CONFIG = `<View>
-  <PDF name="document" value="$pdf"/>
-  <TextArea name="transcription" toName="document" rows="20" editable="true"/>
-</View>`;
+const TRANSCRIPTION_CONFIG = TRANSCRIPTION_TEMPLATE;
 
 const NER_ON_TEXT_CONFIG = `<View>
   <Text name="text" value="$text"/>
@@ -229,6 +224,35 @@ describe('the pdf pipeline end to end', () => {
       expect([...text].slice(span.value.start, span.value.end).join('').toLowerCase()).toBe('spidermonkey');
     }
   });
+
+  it.skipIf(!existsSync(PASSWORD_PDF))(
+    'opens an encrypted PDF with the password from task data or the run options, and says when it is missing',
+    async () => {
+      stack = await startStack({ env: { PDF_THREADS: '1' } });
+      const project = stack.ls.createProject({ label_config: TRANSCRIPTION_CONFIG }).id;
+      const locked = stack.ls.putUpload(project, 'locked.pdf', new Uint8Array(readFileSync(PASSWORD_PDF)));
+      const tasks = stack.ls.createTasks(project, {
+        tasks: [{ data: { pdf: locked.url, pdf_password: 'peanuts' } }, { data: { pdf: locked.url } }],
+      });
+      const run = await runToEnd(stack, { project, pipeline: 'pdf' });
+      expect(run).toMatchObject({ status: 'completed', done: 1, failed: 1 });
+      const [failure] = (await failuresOf(stack, run.id)).body.failures;
+      expect(failure).toMatchObject({
+        task: tasks.firstId! + 1,
+        reason: expect.stringMatching(/^PDF password_required: /),
+      });
+      expect(stack.ls.predictionsOf(project)[0]!.result).toMatchObject([
+        { value: { text: [expect.stringContaining('This is a text from LibreOffice Writer')] } },
+      ]);
+
+      // The run option opens the other; the password is not part of the model_version.
+      const withOption = await runToEnd(stack, { project, pipeline: 'pdf', options: { password: 'peanuts' } });
+      expect(withOption).toMatchObject({ status: 'completed', done: 1, skipped: 1, failed: 0 });
+      expect(withOption.modelVersion).toBe(run.modelVersion);
+      expect(stack.ls.duplicates(project, run.modelVersion)).toBe(0);
+      expect(stack.ls.predictionsOf(project)).toHaveLength(2);
+    },
+  );
 
   it('is what /setup infers for a layout or a PDF config without Extra params', async () => {
     stack = await startStack();
