@@ -254,6 +254,48 @@ describe('the pdf pipeline end to end', () => {
     },
   );
 
+  it("keeps a task's PDF password out of every job payload (webhook batches, /predict chunks)", async () => {
+    // No workers: the jobs stay in Redis as the gateway enqueued them.
+    stack = await startStack({ workers: 'none', env: { PREDICT_DEADLINE_MS: '300' } });
+    const project = stack.ls.createProject({ label_config: TRANSCRIPTION_CONFIG }).id;
+    const tasks = stack.ls.createTasks(project, {
+      tasks: [
+        { data: { pdf: '/data/upload/1/a.pdf', pdf_password: 'SECRET-peanuts-1' } },
+        { data: { pdf: '/data/upload/1/b.pdf', pdf_password: 'SECRET-peanuts-2' } },
+      ],
+      emitWebhooks: false,
+    });
+    const setup = await stack.api('POST', '/setup', { project: `${project}.1700000000`, schema: TRANSCRIPTION_CONFIG });
+    expect(setup.status).toBe(200);
+    const task = (id: number) => ({ id, data: stack!.ls.getTask(id)!.data });
+    const predicted = await stack.api('POST', '/predict', {
+      project: `${project}.1700000000`,
+      label_config: TRANSCRIPTION_CONFIG,
+      tasks: [task(tasks.firstId!)],
+    });
+    expect(predicted.status).toBe(200);
+    const hooked = await stack.api('POST', '/webhook', {
+      action: 'TASKS_CREATED',
+      project: { id: project },
+      tasks: [task(tasks.firstId! + 1)],
+    });
+    expect(hooked.status).toBe(201);
+
+    const values: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await stack.redis.scan(cursor, 'MATCH', `${stack.prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        if ((await stack.redis.type(key)) === 'hash') values.push(...Object.values(await stack.redis.hgetall(key)));
+      }
+    } while (cursor !== '0');
+    const payloads = values.filter((value) => value.includes('/data/upload/1/'));
+    // One pdf chunk from /predict, one scan batch from the webhook: the data is there, the password is not.
+    expect(payloads.length).toBeGreaterThanOrEqual(2);
+    expect(values.filter((value) => value.includes('SECRET-peanuts'))).toStrictEqual([]);
+  });
+
   it('is what /setup infers for a layout or a PDF config without Extra params', async () => {
     stack = await startStack();
     for (const schema of [LAYOUT_CONFIG, TRANSCRIPTION_CONFIG]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildModelVersion, canonicalJson, chunkSizeFor } from './pipeline.ts';
+import { buildModelVersion, canonicalJson, chunkSizeFor, withoutSecretData } from './pipeline.ts';
 
 describe('buildModelVersion', () => {
   const pipeline = { name: 'pdf', version: '1', secretOptions: ['password'] };
@@ -37,5 +37,26 @@ describe('chunkSizeFor', () => {
     [{ maxChunkSize: 4 }, 2, 2],
   ])('pipeline %j, configured %i → %i', (pipeline, configured, expected) => {
     expect(chunkSizeFor(pipeline, configured)).toBe(expected);
+  });
+});
+
+describe('withoutSecretData', () => {
+  const tasks = [{ id: 1, data: { pdf: 'a.pdf', pdf_password: 'x' } }];
+
+  it.each([
+    ['no pipeline', undefined, tasks],
+    ['a pipeline without secret fields', {}, tasks],
+    [
+      'a pipeline with secret fields',
+      { secretDataFields: () => ['pdf_password'] },
+      [{ id: 1, data: { pdf: 'a.pdf' } }],
+    ],
+  ])('%s', (_name, pipeline, expected) => {
+    expect(withoutSecretData(pipeline, {}, tasks)).toStrictEqual(expected);
+  });
+
+  it('leaves the input untouched', () => {
+    withoutSecretData({ secretDataFields: () => ['pdf_password'] }, {}, tasks);
+    expect(tasks[0]!.data.pdf_password).toBe('x');
   });
 });

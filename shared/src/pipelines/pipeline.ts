@@ -53,6 +53,11 @@ export interface Pipeline<Options = unknown> {
    * (a new password does not make new predictions) and are never shown.
    */
   secretOptions?: readonly string[];
+  /**
+   * Task data keys that may hold secrets (a task's own PDF password): they are dropped from every
+   * job payload (webhook batches, chunks), so the pipeline reads them from Label Studio itself.
+   */
+  secretDataFields?(options: Options): readonly string[];
   /** Validates the options against the project's config; throws {@link PipelineConfigError}. */
   prepare(labelConfig: ParsedLabelConfig, options: Options, context?: PrepareContext): PreparedPipeline;
 }
@@ -60,6 +65,23 @@ export interface Pipeline<Options = unknown> {
 /** The chunk size a run of `pipeline` uses, given the configured one. */
 export function chunkSizeFor(pipeline: Pick<Pipeline, 'maxChunkSize'> | undefined, configured: number): number {
   return Math.max(1, Math.min(configured, pipeline?.maxChunkSize ?? configured));
+}
+
+/**
+ * `tasks` as job payloads may carry them: without the task data keys `pipeline` declares secret
+ * for `options` (the same objects when it declares none).
+ */
+export function withoutSecretData<T extends PipelineTask>(
+  pipeline: Pick<Pipeline, 'secretDataFields'> | undefined,
+  options: unknown,
+  tasks: readonly T[],
+): T[] {
+  const secret = pipeline?.secretDataFields?.(options) ?? [];
+  if (secret.length === 0) return [...tasks];
+  return tasks.map((task) => ({
+    ...task,
+    data: Object.fromEntries(Object.entries(task.data).filter(([key]) => !secret.includes(key))),
+  }));
 }
 
 /** JSON with object keys sorted, so equal options hash equally whatever their key order. */

@@ -13,12 +13,13 @@
  * - `layout` renders the pages, stores them (page-images.ts) and writes their URLs into the task's
  *   data through `PATCH /api/tasks/{id}/` before its regions are returned; `text` writes the
  *   extracted text into `textField` and returns an empty result (the prediction records that the
- *   task was processed; an NER run labels the text). Both re-read the tasks first, because LS
- *   replaces `data` wholesale and the chunk's copy may predate an earlier attempt's write: a task
- *   whose data already holds the same rendering, or the same text, is not written again.
+ *   task was processed; an NER run labels the text). A task whose data already holds the same
+ *   rendering, or the same text, is not written again.
  *
- * The PDF password comes from the task's `passwordField` or the `password` option, and is never
- * put in a message, a log line or a job payload.
+ * Every chunk re-reads its tasks from LS first: LS replaces `data` wholesale and the chunk's copy
+ * may predate an earlier attempt's write, and job payloads never carry the task's password field
+ * (`secretDataFields`). The PDF password comes from that field or the `password` option, and is
+ * never put in a message, a log line or a job payload.
  */
 import { createHash } from 'node:crypto';
 import type { LabelStudioRegion, ParsedLabelConfig } from '@prelabel/shared/label-studio/types';
@@ -93,6 +94,7 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
     optionsSchema: PdfOptions,
     maxChunkSize: MAX_CHUNK_SIZE,
     secretOptions: ['password'],
+    secretDataFields: (options) => [options.passwordField ?? 'pdf_password'],
 
     prepare(labelConfig: ParsedLabelConfig, rawOptions: PdfOptions, context?: PrepareContext): PreparedPipeline {
       const parsed = PdfOptions.safeParse(rawOptions);
@@ -202,23 +204,23 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
       return {
         async predict(tasks, signal) {
           signal.throwIfAborted();
-          let current: Map<number, Record<string, unknown>> | undefined;
-          if (template.kind !== 'transcription') {
-            if (context === undefined) throw new Error('the pdf pipeline writes task data and needs the run’s project');
-            const listed = await deps.tasks.list(
-              context.project,
-              tasks.map((task) => task.id),
-              signal,
-            );
-            current = new Map(listed.map((task) => [task.id, task.data]));
-          }
+          if (context === undefined)
+            throw new Error('the pdf pipeline reads and writes task data and needs the run’s project');
+          // Job payloads carry task data without the password field (secretDataFields), and the
+          // layout and text templates replace `data` wholesale: read the tasks as LS holds them now.
+          const listed = await deps.tasks.list(
+            context.project,
+            tasks.map((task) => task.id),
+            signal,
+          );
+          const current = new Map(listed.map((task) => [task.id, task.data]));
           return Promise.all(
             tasks.map((task): Promise<PipelineOutcome> => {
-              const data = current === undefined ? task.data : current.get(task.id);
+              const data = current.get(task.id);
               if (data === undefined) {
                 return Promise.resolve({ task: task.id, error: 'the task no longer exists in Label Studio' });
               }
-              return predictTask(context?.project ?? 0, task, data, signal);
+              return predictTask(context.project, task, data, signal);
             }),
           );
         },

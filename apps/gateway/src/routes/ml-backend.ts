@@ -14,6 +14,7 @@
  *   refreshes the stored state, annotation events are recorded for pipelines that train.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { withoutSecretData } from '@prelabel/shared/pipelines/pipeline';
 import { BackendSetupError, parseProjectUid, resolveBackendSetup } from '@prelabel/shared/projects/backend-setup';
 import type { ProjectState } from '@prelabel/shared/projects/project-store';
 import { digest } from '@prelabel/shared/queues/contract';
@@ -229,7 +230,12 @@ export async function registerMlBackendRoutes(app: FastifyInstance, deps: Gatewa
         source: 'webhook',
         labelConfig: state.labelConfig,
       });
-      if (created) await deps.enqueueScan(run, { tasks: tasks.map((task) => ({ id: task.id, data: task.data })) });
+      if (created) {
+        const batch = tasks.map((task) => ({ id: task.id, data: task.data }));
+        await deps.enqueueScan(run, {
+          tasks: withoutSecretData(deps.pipelines.get(state.pipeline), state.options, batch),
+        });
+      }
       return reply.status(201).send({ status: 'ok', run: run.id, duplicate: !created });
     }
     const projectId = WebhookProject.safeParse(request.body.project);
