@@ -111,4 +111,25 @@ describe('layoutOcrLines', () => {
     const blocks = layoutOcrLines([line('second line', 114), line('first line', 100), line('   ', 130)]);
     expect(blocks.map((block) => block.text)).toEqual(['first line\nsecond line']);
   });
+
+  it('keeps a paragraph whole although box heights vary, and splits off truly larger print', () => {
+    const line = (text: string, y: number, height: number) => ({
+      text,
+      box: { x: 54, y, width: 300, height },
+      confidence: 0.9,
+    });
+    // Detected heights swing by a quarter with descenders and capitals; the heading is 1.8 × the body.
+    const blocks = layoutOcrLines([
+      line('A Large Heading', 60, 22),
+      line('body with descenders: gypsy', 96, 13),
+      line('BODY IN CAPITALS', 111, 10),
+      line('body again, plain', 125, 11),
+      line('last body line, quite long', 139, 12),
+    ]);
+    expect(blocks.map((block) => block.text)).toEqual([
+      'A Large Heading',
+      'body with descenders: gypsy\nBODY IN CAPITALS\nbody again, plain\nlast body line, quite long',
+    ]);
+    expect(blocks[0]!.fontSize).toBeGreaterThan(1.5 * blocks[1]!.fontSize!);
+  });
 });

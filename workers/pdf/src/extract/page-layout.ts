@@ -81,11 +81,23 @@ function roundBlock(block: Block): Block {
 }
 
 /** OCR lines (page points) → blocks in reading order, laid out like text-layer lines. */
+/**
+ * How far (as a share of the page's median) an OCR line's box height may stray and still count as
+ * body text: a detected box is taller when the line has descenders or capitals, by up to a third.
+ */
+const OCR_SIZE_TOLERANCE = 0.35;
+
 export function layoutOcrLines(lines: readonly OcrLine[]): Block[] {
-  const textLines: TextLine[] = lines
-    .filter((line) => line.text.trim() !== '')
+  const kept = lines.filter((line) => line.text.trim() !== '');
+  const heights = kept.map((line) => line.box.height).sort((a, b) => a - b);
+  const median = heights[Math.floor(heights.length / 2)] ?? 0;
+  const textLines: TextLine[] = kept.map((line) => {
+    // Box heights are noisy; lines near the median are one body size, so that size changes split
+    // blocks and mark headings only where the print really is larger.
+    const height = Math.abs(line.box.height - median) <= OCR_SIZE_TOLERANCE * median ? median : line.box.height;
     // A recognised line's box holds ascenders and descenders: about 1.2 font sizes.
-    .map((line) => ({ text: line.text.trim(), box: line.box, fontSize: Math.max(1, line.box.height / 1.2) }));
+    return { text: line.text.trim(), box: line.box, fontSize: Math.max(1, height / 1.2) };
+  });
   return orderBlocks(buildBlocks(textLines).map(toBlock)).map(roundBlock);
 }
 
