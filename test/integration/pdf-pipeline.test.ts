@@ -141,7 +141,10 @@ describe('the pdf pipeline end to end', () => {
     const notPdf = stack.ls.putUpload(project, 'notes.pdf', new TextEncoder().encode('meeting notes, not a PDF'));
     stack.ls.setFileSettings({ localFilesServingEnabled: true });
     stack.ls.addLocalFilesStorage(project, '/scans');
-    const good = stack.ls.createTasks(project, { tasks: [{ data: { pdf: paper.url } }, { data: { pdf: short.url } }] });
+    // As the README says to import them: LS expects every key the config reads.
+    const good = stack.ls.createTasks(project, {
+      tasks: [{ data: { pdf: paper.url, pages: [] } }, { data: { pdf: short.url, pages: [] } }],
+    });
     const bad = stack.ls.createTasks(project, {
       tasks: [
         { data: { pdf: damaged.url } },
