@@ -8,7 +8,8 @@
  * the same box painted twice is kept once. The list is requested with the options the tables'
  * rulings walk uses, so pdfjs parses the page once for both.
  */
-import { AnnotationMode, OPS, type PageViewport } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { OPS, type PageViewport } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { PAGE_OPERATOR_LIST_ANNOTATIONS } from '../tables/rulings.ts';
 import type { Box } from './document.ts';
 import type { PDFPageProxy } from './pdfjs.ts';
 import { multiplyTransforms } from './text-runs.ts';
@@ -26,7 +27,8 @@ const IMAGE_OPS = new Set<number>([
 ]);
 
 export async function pageImageBoxes(page: PDFPageProxy, viewport: PageViewport): Promise<Box[]> {
-  const operatorList = await page.getOperatorList({ annotationMode: AnnotationMode.ENABLE_FORMS });
+  // The same list as the rulings' (pdfjs caches it per page and mode): built once.
+  const operatorList = await page.getOperatorList({ annotationMode: PAGE_OPERATOR_LIST_ANNOTATIONS });
   return imageBoxes(operatorList, viewport);
 }
 

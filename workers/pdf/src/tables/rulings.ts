@@ -13,9 +13,10 @@
  * are ignored. The current transformation matrix is tracked through save/restore, `cm` and form
  * XObjects, starting from the viewport's transform, so the segments come out in viewport coordinates.
  *
- * The operator list is requested without annotations (form fields and stamps are not page tables,
- * and their appearance streams cost time). pdfjs keeps it apart from the lists it renders with, and
- * building it decodes the page's images: on image-heavy pages this, not the walk here, is the cost.
+ * The operator list is the one figure detection reads (annotationMode ENABLE_FORMS), which pdfjs
+ * builds once per page and caches: building it decodes the page's images, so on image-heavy pages
+ * that, not the walk here, is the cost. The walk skips annotation appearances (between
+ * beginAnnotation and endAnnotation): form fields and stamps are not page tables.
  */
 import { AnnotationMode, OPS, type PageViewport } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFPageProxy } from '../extract/pdfjs.ts';
@@ -37,13 +38,16 @@ export interface RulingOptions {
 
 export const DEFAULT_MAX_SEGMENTS = 20_000;
 
+/** The annotation mode of the one operator list per page that rulings and figures share. */
+export const PAGE_OPERATOR_LIST_ANNOTATIONS = AnnotationMode.ENABLE_FORMS;
+
 /** Reads the page's operator list and returns its rulings (see the file header). */
 export async function extractRulings(
   page: PDFPageProxy,
   viewport: PageViewport,
   options: RulingOptions = {},
 ): Promise<Segment[]> {
-  const operatorList = await page.getOperatorList({ annotationMode: AnnotationMode.DISABLE });
+  const operatorList = await page.getOperatorList({ annotationMode: PAGE_OPERATOR_LIST_ANNOTATIONS });
   return rulingsFromOperatorList(operatorList, viewport, options);
 }
 
