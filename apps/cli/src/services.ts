@@ -7,7 +7,7 @@ import { buildApp } from '@prelabel/gateway/app';
 import type { ServiceConfig } from '@prelabel/shared/config/config';
 import { createLabelStudioClient } from '@prelabel/shared/label-studio/client';
 import type { Logger } from '@prelabel/shared/logging/logger';
-import { chunkSizeFor, type PreparedPipeline, withoutSecretData } from '@prelabel/shared/pipelines/pipeline';
+import type { PreparedPipeline } from '@prelabel/shared/pipelines/pipeline';
 import { createProjectStore } from '@prelabel/shared/projects/project-store';
 import { openQueue, type TypedQueue } from '@prelabel/shared/queues/contract';
 import {
@@ -110,10 +110,11 @@ export async function runGateway(config: ServiceConfig, log: Logger, shutdown: S
       await core.scan.add(payload, { priority: core.priority(run) });
     },
     async enqueueChunks(run, tasks, priority) {
-      const pipeline = pipelines.get(run.pipeline);
-      const payloadTasks = withoutSecretData(pipeline, run.options, tasks);
-      const chunkSize = chunkSizeFor(pipeline, config.scan.chunkSize);
-      await core.pipelineQueueFor(run.pipeline).addBulk(toChunkPayloads(run, payloadTasks, chunkSize), {
+      const chunks = toChunkPayloads(run, tasks, {
+        chunkSize: config.scan.chunkSize,
+        pipeline: pipelines.get(run.pipeline),
+      });
+      await core.pipelineQueueFor(run.pipeline).addBulk(chunks, {
         priority,
       });
     },

@@ -5,6 +5,7 @@
  * - `writeback`: predicted chunks to write to LS exactly once.
  */
 import { z } from 'zod';
+import { chunkSizeFor, type Pipeline, withoutSecretData } from '../pipelines/pipeline.ts';
 import { defineQueue, digest } from './contract.ts';
 
 /** Lanes: lower numbers run first (BullMQ priority). Interactive `/predict` > webhook imports > bulk runs. */
@@ -87,22 +88,26 @@ export function chunkJobId(
 }
 
 /**
- * A run's tasks cut into chunk payloads of at most `chunkSize` tasks, in order: the one way both
- * the scan (project pages, webhook batches, retries) and the gateway (`/predict`) build chunks.
+ * A run's tasks cut into chunk payloads, in order: the one way both the scan (project pages,
+ * webhook batches, retries) and the gateway (`/predict`) build chunks. The run's pipeline decides
+ * what a payload may carry: at most its `maxChunkSize` tasks (else `chunkSize`), and no task data
+ * it declares secret for the run's options.
  */
 export function toChunkPayloads(
-  run: { id: string; project: number; pipeline: string; modelVersion: string },
+  run: { id: string; project: number; pipeline: string; modelVersion: string; options: unknown },
   tasks: readonly { id: number; data: Record<string, unknown> }[],
-  chunkSize: number,
+  settings: { chunkSize: number; pipeline: Pick<Pipeline, 'maxChunkSize' | 'secretDataFields'> | undefined },
 ): ChunkJobPayload[] {
+  const size = chunkSizeFor(settings.pipeline, settings.chunkSize);
+  const payloadTasks = withoutSecretData(settings.pipeline, run.options, tasks);
   const chunks: ChunkJobPayload[] = [];
-  for (let i = 0; i < tasks.length; i += chunkSize) {
+  for (let i = 0; i < payloadTasks.length; i += size) {
     chunks.push({
       runId: run.id,
       project: run.project,
       pipeline: run.pipeline,
       modelVersion: run.modelVersion,
-      tasks: tasks.slice(i, i + chunkSize).map((task) => ({ id: task.id, data: task.data })),
+      tasks: payloadTasks.slice(i, i + size).map((task) => ({ id: task.id, data: task.data })),
     });
   }
   return chunks;

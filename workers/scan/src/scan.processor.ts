@@ -18,7 +18,7 @@ import { LabelStudioError } from '@prelabel/shared/label-studio/errors';
 import { parseLabelConfig } from '@prelabel/shared/label-studio/label-config';
 import { hasPredictionOf } from '@prelabel/shared/label-studio/tasks';
 import type { LabelStudioTask } from '@prelabel/shared/label-studio/types';
-import { chunkSizeFor, type Pipeline, withoutSecretData } from '@prelabel/shared/pipelines/pipeline';
+import { chunkSizeFor, type Pipeline } from '@prelabel/shared/pipelines/pipeline';
 import { type ChunkJobPayload, type ScanJobPayload, toChunkPayloads } from '@prelabel/shared/queues/queues';
 import { isTerminal, type RunRecord, type RunStore } from '@prelabel/shared/runs/run-store';
 import { type Deferral, defer, describeError } from '@prelabel/shared/runtime/failures';
@@ -51,9 +51,10 @@ async function enqueueChunks(
   deps: ScanDeps,
 ): Promise<void> {
   if (tasks.length > 0) {
-    const pipeline = deps.pipelines.get(run.pipeline);
-    const payloadTasks = withoutSecretData(pipeline, run.options, tasks);
-    await deps.enqueueChunks(run, toChunkPayloads(run, payloadTasks, chunkSizeFor(pipeline, deps.chunkSize)));
+    await deps.enqueueChunks(
+      run,
+      toChunkPayloads(run, tasks, { chunkSize: deps.chunkSize, pipeline: deps.pipelines.get(run.pipeline) }),
+    );
   }
 }
 
