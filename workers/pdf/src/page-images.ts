@@ -11,6 +11,8 @@
  * `digest` identifies the rendering (the PDF's bytes and the scale), so a task whose data already
  * lists the pages of the same rendering is not uploaded again.
  */
+import type { S3Store } from '@prelabel/shared/data-access/s3-store';
+import type { LabelStudioClient } from '@prelabel/shared/label-studio/client';
 
 export interface StoredPage {
   index: number;
@@ -26,17 +28,11 @@ export interface PageImageStore {
   ): Promise<string[]>;
 }
 
-export interface S3Put {
-  put(
-    bucket: string,
-    key: string,
-    bytes: Uint8Array,
-    contentType: string,
-    call: { signal?: AbortSignal },
-  ): Promise<void>;
-}
-
-export function createS3PageImageStore(options: { s3: S3Put; bucket: string; prefix: string }): PageImageStore {
+export function createS3PageImageStore(options: {
+  s3: Pick<S3Store, 'put'>;
+  bucket: string;
+  prefix: string;
+}): PageImageStore {
   return {
     kind: 's3',
     async store({ project, task, digest, pages }, signal) {
@@ -51,15 +47,9 @@ export function createS3PageImageStore(options: { s3: S3Put; bucket: string; pre
   };
 }
 
-export interface LabelStudioUploads {
-  create(
-    project: number,
-    files: { name: string; bytes: Uint8Array; contentType: string }[],
-    call: { signal?: AbortSignal },
-  ): Promise<{ id: number; url: string }[]>;
-}
-
-export function createLabelStudioPageImageStore(options: { uploads: LabelStudioUploads }): PageImageStore {
+export function createLabelStudioPageImageStore(options: {
+  uploads: Pick<LabelStudioClient['uploads'], 'create'>;
+}): PageImageStore {
   return {
     kind: 'label-studio',
     async store({ project, task, digest, pages }, signal) {
