@@ -20,7 +20,7 @@
 import type { LabelStudioRegion, ParsedLabelConfig } from '@prelabel/shared/label-studio/types';
 import type { Pipeline, PipelineOutcome, PreparedPipeline } from '@prelabel/shared/pipelines/pipeline';
 import { PipelineConfigError } from '@prelabel/shared/pipelines/pipeline';
-import { chooseTextLabels } from '@prelabel/shared/pipelines/text-labels';
+import { chooseTextLabels, readTaskText } from '@prelabel/shared/pipelines/text-labels';
 import { createOffsetConverter } from '@prelabel/shared/text/code-points';
 import { z } from 'zod';
 import { predictionScore } from './bio-spans.ts';
@@ -28,8 +28,6 @@ import { mapEntityTypes } from './label-mapping.ts';
 import { NerOptions } from './ner.options.ts';
 import type { NerModel } from './ner-model.ts';
 
-/** Key LS stores a task's only value under when its data key did not match the config. */
-const UNDEFINED_DATA_KEY = '$undefined$';
 const PIPELINE_VERSION = '1';
 
 export interface PreparedNerPipeline extends PreparedPipeline {
@@ -41,12 +39,6 @@ export interface PreparedNerPipeline extends PreparedPipeline {
 
 export interface NerPipeline extends Pipeline<NerOptions> {
   prepare(labelConfig: ParsedLabelConfig, options: NerOptions): PreparedNerPipeline;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**
@@ -82,7 +74,6 @@ export function createNerPipeline(model: NerPipelineModel): NerPipeline {
         model.entityTypes,
         options.labelAliases,
       );
-      const objectTag = `<Text name="${binding.objectName}" value="$${binding.dataKey}">`;
       const dropped = new Map<string, number>();
 
       return {
@@ -91,16 +82,8 @@ export function createNerPipeline(model: NerPipelineModel): NerPipeline {
         async predict(tasks, signal) {
           signal.throwIfAborted();
           const outcomes: (PipelineOutcome | string)[] = tasks.map((task) => {
-            const { data } = task;
-            const text = Object.hasOwn(data, binding.dataKey) ? data[binding.dataKey] : data[UNDEFINED_DATA_KEY];
-            if (typeof text === 'string') return text;
-            return {
-              task: task.id,
-              error:
-                text === undefined
-                  ? `task data has no "${binding.dataKey}" field (the ${objectTag} object)`
-                  : `task data field "${binding.dataKey}" is ${describeValue(text)}, not a string (the ${objectTag} object)`,
-            };
+            const text = readTaskText(task.data, binding);
+            return typeof text === 'string' ? text : { task: task.id, error: text.error };
           });
           const texts = outcomes.filter((outcome): outcome is string => typeof outcome === 'string');
           const predictOptions = {

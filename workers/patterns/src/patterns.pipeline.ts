@@ -23,13 +23,11 @@ import type { ControlBinding } from '@prelabel/shared/label-studio/label-config'
 import type { LabelConfigControl, LabelStudioRegion } from '@prelabel/shared/label-studio/types';
 import type { Pipeline, PipelineOutcome, PipelineTask } from '@prelabel/shared/pipelines/pipeline';
 import { PipelineConfigError } from '@prelabel/shared/pipelines/pipeline';
-import { chooseTextLabels } from '@prelabel/shared/pipelines/text-labels';
+import { chooseTextLabels, readTaskText } from '@prelabel/shared/pipelines/text-labels';
 import { z } from 'zod';
 import { PatternsOptions } from './patterns.options.ts';
 import { compilePatternsMatcher } from './patterns-matcher.ts';
 
-/** Key LS stores a task's only value under when its data key did not match the config. */
-const UNDEFINED_DATA_KEY = '$undefined$';
 const YIELD_EVERY_MS = 10;
 
 /** The config's spelling of `wanted`, or undefined when the control offers no such label. */
@@ -70,12 +68,6 @@ function mapLabels(binding: ControlBinding, labels: readonly string[]): Map<stri
   return mapped;
 }
 
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
 export const patternsPipeline: Pipeline<PatternsOptions> = {
   name: 'patterns',
   version: '1',
@@ -88,7 +80,6 @@ export const patternsPipeline: Pipeline<PatternsOptions> = {
     }
     const options = parsed.data;
     const binding = chooseTextLabels(labelConfig, options.fromName, 'patterns');
-    const objectTag = `<Text name="${binding.objectName}" value="$${binding.dataKey}">`;
     if (binding.input.valueType?.toLowerCase() === 'url') {
       throw new PipelineConfigError(
         `<Text name="${binding.objectName}"> has valueType="url": the patterns pipeline reads the text itself from task data, not from a URL`,
@@ -104,17 +95,8 @@ export const patternsPipeline: Pipeline<PatternsOptions> = {
     );
 
     const predictTask = (task: PipelineTask): PipelineOutcome => {
-      const { data } = task;
-      const text = Object.hasOwn(data, binding.dataKey) ? data[binding.dataKey] : data[UNDEFINED_DATA_KEY];
-      if (typeof text !== 'string') {
-        return {
-          task: task.id,
-          error:
-            text === undefined
-              ? `task data has no "${binding.dataKey}" field (the ${objectTag} object)`
-              : `task data field "${binding.dataKey}" is ${describeValue(text)}, not a string (the ${objectTag} object)`,
-        };
-      }
+      const text = readTaskText(task.data, binding);
+      if (typeof text !== 'string') return { task: task.id, error: text.error };
       const result: LabelStudioRegion[] = matcher.match(text).map((span, index) => ({
         id: `${task.id}-${index}`,
         from_name: binding.name,
