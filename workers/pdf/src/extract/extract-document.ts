@@ -3,9 +3,10 @@
  *
  * Meant to run inside an extraction worker thread (extraction-pool.ts), where a hostile file can be
  * killed; tests and tools may call it directly. Steps: size and `%PDF-` checks, open (with the
- * password), page-count limits, then per page: text runs (content and annotations) → tables
- * (rulings + alignment) and image boxes from one operator-list walk → OCR decision (with a
- * `context.ocr`; without one, every page keeps its text layer, `empty` when it has none) →
+ * password), page-count limits, then per page: text runs (content and annotations) → one
+ * operator list gives the rulings, the image boxes and the fonts that decode symbol-font text
+ * (symbol-fonts.ts) → tables (rulings + alignment) → OCR decision (with a `context.ocr`; without
+ * one, every page keeps its text layer, `empty` when it has none) →
  * layout (or the OCR lines' layout), optional PNG rendering; finally document-level roles
  * (headings, title, headers, footers) and the texts. Every failure is a PdfExtractionError
  * (errors.ts); a page that runs past `pageTimeoutMs` fails the document with `page_timeout` (a
@@ -34,6 +35,7 @@ import { coverage, needsOcr, textLayerStats } from './ocr-decision.ts';
 import { layoutOcrLines, layoutPage } from './page-layout.ts';
 import { loadPdf, type PDFDocumentProxy, type PDFPageProxy } from './pdfjs.ts';
 import { assignRoles, pageText } from './roles.ts';
+import { decodeSymbolFonts } from './symbol-fonts.ts';
 import { toTextRuns } from './text-runs.ts';
 
 /** Recognises one rendered page; boxes in page points as displayed. */
@@ -166,11 +168,13 @@ async function extractPage(
   try {
     const rulings = await extractRulings(page, viewport);
     figures = await pageImageBoxes(page, viewport);
+    // Building the operator list brought the page's fonts to this thread: symbol fonts can be read.
+    decodeSymbolFonts(runs, page.commonObjs);
     tables = findTables({ width, height, runs, rulings });
   } catch (error) {
     context.onWarning?.({
       pageIndex: index,
-      message: `tables and figures skipped: ${classifyPdfError(error).message}`,
+      message: `symbol fonts, tables and figures skipped: ${classifyPdfError(error).message}`,
     });
   }
   const tablesMs = performance.now() - mark;

@@ -10,6 +10,9 @@ describe('startsWithListMarker', () => {
     ['- item', true],
     ['* item', true],
     ['– item', true],
+    ['▪ item', true], // Word's Wingdings bullets, decoded (symbol-fonts.ts)
+    ['❖ item', true],
+    ['➢ item', true],
     ['1. item', true],
     ['12) item', true],
     ['(3) item', true],

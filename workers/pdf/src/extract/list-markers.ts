@@ -7,7 +7,7 @@
  * also with `.`; a capital letter with `.` does not (it is an initial: "J. Smith").
  */
 
-const BULLETS = '•◦‣⁃∙·▪▫■□●○◆◇►▶➢➤✓✔-*–—';
+const BULLETS = '•◦‣⁃∙·▪▫■□●○◆◇❖❑►▶➢➤✓✔-*–—';
 const MARKER = new RegExp(
   [
     `[${BULLETS.replace(/[-*]/g, '\\$&')}]`,

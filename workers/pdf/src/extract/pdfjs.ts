@@ -43,6 +43,8 @@ export function loadPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): PDFDoc
     // No system fonts or font-face injection, no console noise from malformed files.
     disableFontFace: true,
     useSystemFonts: false,
+    // Font names and glyph maps on the main thread, for symbol-font text (symbol-fonts.ts).
+    fontExtraProperties: true,
     stopAtErrors: false,
     verbosity: 0,
   });

@@ -3,7 +3,9 @@
  *
  * Each page lists text lines placed with their baseline's start in **top-left** coordinates (as
  * the extraction reports them) and a size in points; text is set in Helvetica (`font: 'regular'`)
- * or Helvetica-Bold, standard fonts every reader has, with WinAnsi encoding (Latin-1 text only).
+ * or Helvetica-Bold, standard fonts every reader has, with WinAnsi encoding (Latin-1 text only),
+ * or in the symbol fonts ZapfDingbats and Wingdings (not embedded; each character of `text` is
+ * written as the one-byte code it stands for).
  * Pages may also draw filled rectangles (`bars`) and carry a /Rotate. The cross-reference table
  * has exact offsets, so pdfjs and poppler open the files without repairing them.
  */
@@ -14,7 +16,7 @@ export interface PdfText {
   y: number;
   size: number;
   text: string;
-  font?: 'regular' | 'bold';
+  font?: 'regular' | 'bold' | 'zapf-dingbats' | 'wingdings';
 }
 
 export interface PdfPage {
@@ -28,6 +30,8 @@ export interface PdfPage {
   rotate?: 0 | 90 | 180 | 270;
 }
 
+const FONT_RESOURCES = { regular: 'F1', bold: 'F2', 'zapf-dingbats': 'F3', wingdings: 'F4' } as const;
+
 const escapeText = (text: string) => text.replace(/[\\()]/g, (char) => `\\${char}`);
 
 function contentStream(page: PdfPage, height: number): string {
@@ -36,7 +40,7 @@ function contentStream(page: PdfPage, height: number): string {
     operations.push(`${bar.x} ${height - bar.y - bar.height} ${bar.width} ${bar.height} re f`);
   }
   for (const text of page.texts) {
-    const font = text.font === 'bold' ? 'F2' : 'F1';
+    const font = FONT_RESOURCES[text.font ?? 'regular'];
     operations.push(`BT /${font} ${text.size} Tf ${text.x} ${height - text.y} Td (${escapeText(text.text)}) Tj ET`);
   }
   return operations.join('\n');
@@ -53,6 +57,8 @@ export function minimalPdf(pages: readonly PdfPage[]): Uint8Array {
   const pagesId = add('');
   const regular = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
   const bold = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>');
+  const dingbats = add('<< /Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats >>');
+  const wingdings = add('<< /Type /Font /Subtype /TrueType /BaseFont /Wingdings-Regular >>');
   const kids: number[] = [];
   for (const page of pages) {
     const width = page.width ?? 612;
@@ -62,7 +68,8 @@ export function minimalPdf(pages: readonly PdfPage[]): Uint8Array {
     kids.push(
       add(
         `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 ${width} ${height}] /Rotate ${page.rotate ?? 0} ` +
-          `/Resources << /Font << /F1 ${regular} 0 R /F2 ${bold} 0 R >> >> /Contents ${content} 0 R >>`,
+          `/Resources << /Font << /F1 ${regular} 0 R /F2 ${bold} 0 R /F3 ${dingbats} 0 R /F4 ${wingdings} 0 R >> >> ` +
+          `/Contents ${content} 0 R >>`,
       ),
     );
   }
