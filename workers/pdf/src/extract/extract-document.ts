@@ -3,11 +3,11 @@
  *
  * Meant to run inside an extraction worker thread (extraction-pool.ts), where a hostile file can be
  * killed; tests and tools may call it directly. Steps: size and `%PDF-` checks, open (with the
- * password), page-count limits, then per page: text runs (content and annotations) → one
- * operator list gives the rulings, the image boxes and the fonts that decode symbol-font text
- * (symbol-fonts.ts) → tables (rulings + alignment) → OCR decision (with a `context.ocr`; without
- * one, every page keeps its text layer, `empty` when it has none) →
- * layout (or the OCR lines' layout), optional PNG rendering; finally document-level roles
+ * password), page-count limits, then per page: one operator list gives the rulings, the image
+ * boxes, the fonts that decode symbol-font text (symbol-fonts.ts) and the layers that hide text
+ * (optional-content.ts) → text runs (content and annotations) → tables (rulings + alignment) →
+ * OCR decision (with a `context.ocr`; without one, every page keeps its text layer, `empty` when
+ * it has none) → layout (or the OCR lines' layout), optional PNG rendering; finally document-level roles
  * (headings, title, headers, footers) and the texts. Every failure is a PdfExtractionError
  * (errors.ts); a page that runs past `pageTimeoutMs` fails the document with `page_timeout` (a
  * page stuck in synchronous code can only be stopped by the pool terminating the thread, which it
@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { AnnotationMode } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { renderPagePng } from '../render/render-page.ts';
-import { extractRulings } from '../tables/rulings.ts';
+import { PAGE_OPERATOR_LIST_ANNOTATIONS, rulingsFromOperatorList } from '../tables/rulings.ts';
 import { findTables } from '../tables/tables.ts';
 import { annotationRuns, appearanceTexts, needsAppearanceText } from './annotation-text.ts';
 import {
@@ -30,10 +30,11 @@ import {
   type Table,
 } from './document.ts';
 import { checkPdfBytes, classifyPdfError } from './errors.ts';
-import { pageImageBoxes } from './figures.ts';
+import { imageBoxes } from './figures.ts';
 import { coverage, needsOcr, textLayerStats } from './ocr-decision.ts';
+import { type IsVisible, visibleTextItems } from './optional-content.ts';
 import { layoutOcrLines, layoutPage } from './page-layout.ts';
-import { loadPdf, type PDFDocumentProxy, type PDFPageProxy } from './pdfjs.ts';
+import { loadPdf, type OperatorListLike, type PDFDocumentProxy, type PDFPageProxy } from './pdfjs.ts';
 import { assignRoles, pageText } from './roles.ts';
 import { decodeSymbolFonts } from './symbol-fonts.ts';
 import { toTextRuns } from './text-runs.ts';
@@ -98,13 +99,14 @@ export async function extractDocument(
         `the PDF has ${pageCount} pages, more than the limit of ${options.maxPages}`,
       );
     context.onProgress?.({ type: 'opened', pageCount });
+    const layers = await documentLayers(document, context);
     const results: PageResult[] = [];
     for (let index = 0; index < pageCount; index++) {
       context.signal?.throwIfAborted();
       context.onProgress?.({ type: 'page-start', index });
       const controller = new AbortController();
       const result = await withTimeout(
-        extractPage(document, index, options, context, controller.signal),
+        extractPage(document, index, layers, options, context, controller.signal),
         options.pageTimeoutMs,
         `page ${index + 1}`,
         controller,
@@ -138,9 +140,25 @@ export async function extractDocument(
   }
 }
 
+/** Empty: what the page readers see when the page's operator list could not be built. */
+const NO_OPERATORS: OperatorListLike = { fnArray: [], argsArray: [] };
+
+/** The visibility of the document's layers (optional content), or undefined when it has none. */
+async function documentLayers(document: PDFDocumentProxy, context: ExtractContext): Promise<IsVisible | undefined> {
+  try {
+    const config = await document.getOptionalContentConfig();
+    if (config.getOrder() === null) return undefined;
+    return (group) => config.isVisible(group as Parameters<typeof config.isVisible>[0]);
+  } catch (error) {
+    context.onWarning?.({ pageIndex: 0, message: `layers ignored: ${classifyPdfError(error).message}` });
+    return undefined;
+  }
+}
+
 async function extractPage(
   document: PDFDocumentProxy,
   index: number,
+  layers: IsVisible | undefined,
   options: ExtractOptions,
   context: ExtractContext,
   signal: AbortSignal,
@@ -149,7 +167,31 @@ async function extractPage(
   const viewport = page.getViewport({ scale: 1 });
   const { width, height } = viewport;
   let mark = performance.now();
-  const runs = toTextRuns(await page.getTextContent(), viewport.transform);
+  // One operator list per page (pdfjs caches it): the rulings, the image boxes, the fonts that
+  // decode symbol-font text and the layers of hidden text all come from it.
+  const operatorList = await page
+    .getOperatorList({ annotationMode: PAGE_OPERATOR_LIST_ANNOTATIONS })
+    .catch((error: unknown) => {
+      context.onWarning?.({
+        pageIndex: index,
+        message: `symbol fonts, hidden layers, tables and figures skipped: ${classifyPdfError(error).message}`,
+      });
+      return undefined;
+    });
+  const content = await page.getTextContent({ includeMarkedContent: layers !== undefined });
+  let items = content.items as readonly unknown[];
+  if (layers !== undefined) {
+    const visible = visibleTextItems(items, operatorList ?? NO_OPERATORS, layers);
+    if (!visible.aligned) {
+      context.onWarning?.({
+        pageIndex: index,
+        message: 'text in hidden layers kept: the marked content of the text and of the drawing did not line up',
+      });
+    }
+    items = visible.items;
+  }
+  const runs = toTextRuns({ items, styles: content.styles }, viewport.transform);
+  if (operatorList !== undefined) decodeSymbolFonts(runs, page.commonObjs);
   try {
     const annotations = await page.getAnnotations({ intent: 'display' });
     // Button captions and list boxes are only in the appearance streams: read them when there are some.
@@ -165,17 +207,17 @@ async function extractPage(
   mark = performance.now();
   let tables: Table[] = [];
   let figures: Box[] = [];
-  try {
-    const rulings = await extractRulings(page, viewport);
-    figures = await pageImageBoxes(page, viewport);
-    // Building the operator list brought the page's fonts to this thread: symbol fonts can be read.
-    decodeSymbolFonts(runs, page.commonObjs);
-    tables = findTables({ width, height, runs, rulings });
-  } catch (error) {
-    context.onWarning?.({
-      pageIndex: index,
-      message: `symbol fonts, tables and figures skipped: ${classifyPdfError(error).message}`,
-    });
+  if (operatorList !== undefined) {
+    try {
+      const rulings = rulingsFromOperatorList(operatorList, viewport);
+      figures = imageBoxes(operatorList, viewport);
+      tables = findTables({ width, height, runs, rulings });
+    } catch (error) {
+      context.onWarning?.({
+        pageIndex: index,
+        message: `tables and figures skipped: ${classifyPdfError(error).message}`,
+      });
+    }
   }
   const tablesMs = performance.now() - mark;
 

@@ -5,19 +5,13 @@
  * An image is painted into the unit square of the current transformation matrix; the matrix is
  * tracked through save/restore, `cm`, form XObjects and transparency groups, starting from the
  * viewport's transform, so boxes come out in viewport points. Boxes are clipped to the page and
- * the same box painted twice is kept once. The list is requested with the options the tables'
- * rulings walk uses, so pdfjs parses the page once for both.
+ * the same box painted twice is kept once. The extraction passes the page's one operator list
+ * (extract-document.ts), which the rulings and the text's fonts and layers read too.
  */
-import { OPS, type PageViewport } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { PAGE_OPERATOR_LIST_ANNOTATIONS } from '../tables/rulings.ts';
+import { OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { Box } from './document.ts';
-import type { PDFPageProxy } from './pdfjs.ts';
+import type { OperatorListLike } from './pdfjs.ts';
 import { multiplyTransforms } from './text-runs.ts';
-
-export interface OperatorListLike {
-  fnArray: readonly number[];
-  argsArray: readonly unknown[];
-}
 
 const IMAGE_OPS = new Set<number>([
   OPS.paintImageXObject,
@@ -25,12 +19,6 @@ const IMAGE_OPS = new Set<number>([
   OPS.paintImageMaskXObject,
   OPS.paintImageXObjectRepeat,
 ]);
-
-export async function pageImageBoxes(page: PDFPageProxy, viewport: PageViewport): Promise<Box[]> {
-  // The same list as the rulings' (pdfjs caches it per page and mode): built once.
-  const operatorList = await page.getOperatorList({ annotationMode: PAGE_OPERATOR_LIST_ANNOTATIONS });
-  return imageBoxes(operatorList, viewport);
-}
 
 /** Boxes (viewport points) of the images the operator list paints. */
 export function imageBoxes(

@@ -51,3 +51,9 @@ export function loadPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): PDFDoc
 }
 
 export type { PDFDocumentLoadingTask, PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+
+/** The parts of a pdfjs operator list the page readers walk (structural, so tests can build their own). */
+export interface OperatorListLike {
+  fnArray: readonly number[];
+  argsArray: readonly unknown[];
+}

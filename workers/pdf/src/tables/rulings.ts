@@ -19,7 +19,7 @@
  * beginAnnotation and endAnnotation): form fields and stamps are not page tables.
  */
 import { AnnotationMode, OPS, type PageViewport } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import type { PDFPageProxy } from '../extract/pdfjs.ts';
+import type { OperatorListLike, PDFPageProxy } from '../extract/pdfjs.ts';
 import { multiplyTransforms } from '../extract/text-runs.ts';
 import { mergeCollinear, type Segment, toSegment } from './segments.ts';
 
@@ -49,12 +49,6 @@ export async function extractRulings(
 ): Promise<Segment[]> {
   const operatorList = await page.getOperatorList({ annotationMode: PAGE_OPERATOR_LIST_ANNOTATIONS });
   return rulingsFromOperatorList(operatorList, viewport, options);
-}
-
-/** The parts of a pdfjs operator list this module reads (structural, so tests can build their own). */
-export interface OperatorListLike {
-  fnArray: readonly number[];
-  argsArray: readonly unknown[];
 }
 
 /** The page frame: the viewport transform (PDF user space → viewport points) and the viewport size. */

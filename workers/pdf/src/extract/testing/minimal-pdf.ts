@@ -5,7 +5,9 @@
  * the extraction reports them) and a size in points; text is set in Helvetica (`font: 'regular'`)
  * or Helvetica-Bold, standard fonts every reader has, with WinAnsi encoding (Latin-1 text only),
  * or in the symbol fonts ZapfDingbats and Wingdings (not embedded; each character of `text` is
- * written as the one-byte code it stands for).
+ * written as the one-byte code it stands for). A text may sit in a layer (optional content: `on`
+ * is shown, `off` hidden, as the document's default configuration says) and in a tagged-PDF
+ * marked-content sequence (`/P <</MCID n>> BDC`), the layer's sequence outside the tag's.
  * Pages may also draw filled rectangles (`bars`) and carry a /Rotate. The cross-reference table
  * has exact offsets, so pdfjs and poppler open the files without repairing them.
  */
@@ -17,6 +19,9 @@ export interface PdfText {
   size: number;
   text: string;
   font?: 'regular' | 'bold' | 'zapf-dingbats' | 'wingdings';
+  layer?: 'on' | 'off';
+  /** Wraps the text in a tagged-PDF `/P` sequence with this MCID. */
+  mcid?: number;
 }
 
 export interface PdfPage {
@@ -41,7 +46,11 @@ function contentStream(page: PdfPage, height: number): string {
   }
   for (const text of page.texts) {
     const font = FONT_RESOURCES[text.font ?? 'regular'];
-    operations.push(`BT /${font} ${text.size} Tf ${text.x} ${height - text.y} Td (${escapeText(text.text)}) Tj ET`);
+    let operation = `BT /${font} ${text.size} Tf ${text.x} ${height - text.y} Td (${escapeText(text.text)}) Tj ET`;
+    if (text.mcid !== undefined) operation = `/P <</MCID ${text.mcid}>> BDC ${operation} EMC`;
+    if (text.layer !== undefined)
+      operation = `/OC /${text.layer === 'on' ? 'LayerOn' : 'LayerOff'} BDC ${operation} EMC`;
+    operations.push(operation);
   }
   return operations.join('\n');
 }
@@ -59,6 +68,8 @@ export function minimalPdf(pages: readonly PdfPage[]): Uint8Array {
   const bold = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>');
   const dingbats = add('<< /Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats >>');
   const wingdings = add('<< /Type /Font /Subtype /TrueType /BaseFont /Wingdings-Regular >>');
+  const layerOn = add('<< /Type /OCG /Name (Shown layer) >>');
+  const layerOff = add('<< /Type /OCG /Name (Hidden layer) >>');
   const kids: number[] = [];
   for (const page of pages) {
     const width = page.width ?? 612;
@@ -68,12 +79,17 @@ export function minimalPdf(pages: readonly PdfPage[]): Uint8Array {
     kids.push(
       add(
         `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 ${width} ${height}] /Rotate ${page.rotate ?? 0} ` +
-          `/Resources << /Font << /F1 ${regular} 0 R /F2 ${bold} 0 R /F3 ${dingbats} 0 R /F4 ${wingdings} 0 R >> >> ` +
+          `/Resources << /Font << /F1 ${regular} 0 R /F2 ${bold} 0 R /F3 ${dingbats} 0 R /F4 ${wingdings} 0 R >> ` +
+          `/Properties << /LayerOn ${layerOn} 0 R /LayerOff ${layerOff} 0 R >> >> ` +
           `/Contents ${content} 0 R >>`,
       ),
     );
   }
-  objects[catalog - 1] = `<< /Type /Catalog /Pages ${pagesId} 0 R >>`;
+  const hasLayers = pages.some((page) => page.texts.some((text) => text.layer !== undefined));
+  const layers = hasLayers
+    ? ` /OCProperties << /OCGs [${layerOn} 0 R ${layerOff} 0 R] /D << /OFF [${layerOff} 0 R] >> >>`
+    : '';
+  objects[catalog - 1] = `<< /Type /Catalog /Pages ${pagesId} 0 R${layers} >>`;
   objects[pagesId - 1] = `<< /Type /Pages /Kids [${kids.map((id) => `${id} 0 R`).join(' ')}] /Count ${kids.length} >>`;
   let pdf = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
   const offsets: number[] = [];
