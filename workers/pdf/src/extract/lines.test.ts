@@ -96,6 +96,11 @@ describe('buildLines', () => {
       runs: [run('中 文', 100, 100, 20), run('姓名', 122, 100, 20)],
       expected: ['中文姓名'],
     },
+    {
+      name: 'a tilted stamp right after a line stays off it',
+      runs: [run('Approved by the board', 100, 100, 110), run('PAID', 212, 96, 30, 12, { tiltDeg: -10 })],
+      expected: ['PAID', 'Approved by the board'],
+    },
   ])('$name', ({ runs, expected }) => {
     expect(texts(runs)).toEqual(expected);
   });

@@ -11,6 +11,9 @@
  * line, so blocks and columns can be found from lines. A list marker (`•`, `1.`, `(iv)`) alone at
  * a line's start may be followed by a wider gap.
  *
+ * Runs whose baselines turn apart (`tiltDeg`, by more than 3°) are never on one line: a tilted
+ * stamp or label overlapping level text stays apart from it.
+ *
  * A space goes between two runs when the gap is wider than `spaceGapEm` of the font size, or
  * `markedSpaceGapEm` where pdfjs saw one (`spaceAfter`; pdfjs also guesses spaces between glyphs
  * that touch); runs that touch (single glyphs, kerned pieces) are glued, so words are not split. A
@@ -52,6 +55,8 @@ const MIN_VERTICAL_OVERLAP = 0.5;
 const OVERLAP_SPACE_EM = 0.3;
 /** Two runs with the same text overlapping this much of their width are one drawn twice. */
 const DUPLICATE_OVERLAP = 0.7;
+/** A run whose baseline turns more than this from the line's (in degrees) is not on that line. */
+const MAX_TILT_DIFFERENCE_DEG = 3;
 
 interface OpenLine {
   runs: TextRun[];
@@ -101,6 +106,7 @@ export function buildLines(runs: readonly TextRun[], options: LineOptions = DEFA
     for (const line of open) {
       const overlap = verticalOverlap(run.box, line.main.box);
       if (overlap < MIN_VERTICAL_OVERLAP) continue;
+      if (Math.abs((run.tiltDeg ?? 0) - (line.main.tiltDeg ?? 0)) > MAX_TILT_DIFFERENCE_DEG) continue;
       if (line.runs.slice(-4).some((other) => isDuplicate(run, other))) {
         isDuplicateRun = true;
         break;

@@ -31,6 +31,11 @@ describe('removeOverprint', () => {
       runs: [run('A', 100, 10), { ...run('A', 100, 10), fontSize: 30 }],
       expected: ['A', 'A'],
     },
+    {
+      name: 'the same word level and tilted 20° over it (a rotated copy, not fake bold)',
+      runs: [run('Rotate', 141.7, 35.4), run('Rotate', 131.1, 35.4, { tiltDeg: -20 })],
+      expected: ['Rotate', 'Rotate'],
+    },
   ])('$name', ({ runs, expected }) => {
     expect(texts(runs)).toEqual(expected);
   });

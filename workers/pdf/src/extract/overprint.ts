@@ -17,8 +17,12 @@ const SAME_PLACE = 0.3;
 
 const right = (box: Box) => box.x + box.width;
 
+/** Baselines this many degrees apart are not one baseline. */
+const MAX_TILT_DIFFERENCE_DEG = 2;
+
 function overlapsStrongly(a: TextRun, b: TextRun): boolean {
   if ((a.rotation ?? 0) !== (b.rotation ?? 0) || Math.abs(a.fontSize - b.fontSize) > 0.05 * a.fontSize) return false;
+  if (Math.abs((a.tiltDeg ?? 0) - (b.tiltDeg ?? 0)) > MAX_TILT_DIFFERENCE_DEG) return false;
   const vertical = Math.min(a.box.y + a.box.height, b.box.y + b.box.height) - Math.max(a.box.y, b.box.y);
   if (vertical < 0.7 * Math.min(a.box.height, b.box.height)) return false;
   const horizontal = Math.min(right(a.box), right(b.box)) - Math.max(a.box.x, b.box.x);
@@ -92,6 +96,7 @@ function mergeCluster(cluster: readonly TextRun[]): TextRun[] {
       fontSize: first.run.fontSize,
       fontName: first.run.fontName,
       ...(first.run.rotation === undefined ? {} : { rotation: first.run.rotation }),
+      ...(first.run.tiltDeg === undefined ? {} : { tiltDeg: first.run.tiltDeg }),
       ...(rightmost.spaceAfter ? { spaceAfter: true } : {}),
       ...(rightmost.eol ? { eol: true } : {}),
     },

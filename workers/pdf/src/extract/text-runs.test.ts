@@ -56,6 +56,22 @@ describe('toTextRuns', () => {
     expect(run!.box.height).toBeGreaterThan(0);
   });
 
+  const turned = (degrees: number) => {
+    const radians = (degrees * Math.PI) / 180;
+    return [10 * Math.cos(radians), 10 * Math.sin(radians), -10 * Math.sin(radians), 10 * Math.cos(radians), 100, 700];
+  };
+  it.each([
+    { degrees: 0, rotation: undefined, tiltDeg: undefined },
+    { degrees: 0.5, rotation: undefined, tiltDeg: undefined },
+    { degrees: 20, rotation: undefined, tiltDeg: -20 },
+    { degrees: -7, rotation: undefined, tiltDeg: 7 },
+    { degrees: 100, rotation: 270, tiltDeg: -10 },
+  ])('keeps what a $degrees° baseline turns beyond its quarter turn as its tilt', ({ degrees, rotation, tiltDeg }) => {
+    const [run] = toTextRuns({ items: [item('Stamp', turned(degrees), 30)], styles }, LETTER);
+    expect(run!.rotation).toBe(rotation);
+    expect(run!.tiltDeg).toBe(tiltDeg);
+  });
+
   it('lays a vertical-writing font top to bottom, its advance from the item height', () => {
     const [run] = toTextRuns(
       { items: [item('縦書き', [10, 0, 0, 10, 300, 700], 0, { height: 30, fontName: 'v1' })], styles },

@@ -6,7 +6,8 @@
  * size (the length of the matrix's y column). The box spans the advance along the direction and
  * ascent..descent across it (from `styles[fontName]` when pdfjs knows them, else 0.8/-0.2 of the
  * size), and is the axis-aligned box around that rectangle. `rotation` is the direction rounded to a
- * quarter turn, so rotated pages and sideways text can be laid out in their own reading frame.
+ * quarter turn, so rotated pages and sideways text can be laid out in their own reading frame;
+ * what is left over is the run's tilt.
  * Vertical-writing fonts advance top to bottom (pdfjs gives their advance as the item's height).
  * Whitespace-only items are dropped; what they meant survives as `spaceAfter`/`eol` on the run
  * before.
@@ -26,6 +27,12 @@ export interface TextRun {
   fontName: string;
   /** Writing direction on the displayed page; absent means 0. */
   rotation?: Rotation;
+  /**
+   * How far the baseline turns away from `rotation`, in degrees (−45..45, clockwise on the
+   * displayed page); absent under 1°. A tilted run (a stamp, a label along a slanted line, a
+   * diagonal watermark) is not on the same line as level text, whatever its box overlaps.
+   */
+  tiltDeg?: number;
   /** pdfjs saw white space right after this run (a space item or trailing blank). */
   spaceAfter?: boolean;
   /** pdfjs marked a line break after this run. */
@@ -63,6 +70,12 @@ export function multiplyTransforms(m1: readonly number[], m2: readonly number[])
     b1 * e2 + d1 * f2 + f1,
   ];
 }
+
+/** The angle's difference from its nearest quarter turn, in degrees (−45..45). */
+export const tiltDegrees = (angleRad: number): number => {
+  const quarter = Math.PI / 2;
+  return ((angleRad - Math.round(angleRad / quarter) * quarter) * 180) / Math.PI;
+};
 
 export const quarterTurn = (angleRad: number): Rotation => {
   const quarters = Math.round(angleRad / (Math.PI / 2));
@@ -137,6 +150,8 @@ function toTextRun(
   };
   const rotation = quarterTurn(angle);
   if (rotation !== 0) run.rotation = rotation;
+  const tiltDeg = tiltDegrees(angle);
+  if (Math.abs(tiltDeg) >= 1) run.tiltDeg = Math.round(tiltDeg * 10) / 10;
   if (/\s$/.test(item.str)) run.spaceAfter = true;
   if (item.hasEOL) run.eol = true;
   return run;

@@ -22,6 +22,8 @@ export interface PdfText {
   layer?: 'on' | 'off';
   /** Wraps the text in a tagged-PDF `/P` sequence with this MCID. */
   mcid?: number;
+  /** Baseline direction, counter-clockwise from the x axis, in degrees (a diagonal watermark: 45). */
+  angleDeg?: number;
 }
 
 export interface PdfPage {
@@ -46,7 +48,10 @@ function contentStream(page: PdfPage, height: number): string {
   }
   for (const text of page.texts) {
     const font = FONT_RESOURCES[text.font ?? 'regular'];
-    let operation = `BT /${font} ${text.size} Tf ${text.x} ${height - text.y} Td (${escapeText(text.text)}) Tj ET`;
+    const radians = ((text.angleDeg ?? 0) * Math.PI) / 180;
+    const [cos, sin] = [Math.cos(radians), Math.sin(radians)].map((value) => Number(value.toFixed(6)));
+    const matrix = `${cos} ${sin} ${-sin!} ${cos} ${text.x} ${height - text.y} Tm`;
+    let operation = `BT /${font} ${text.size} Tf ${matrix} (${escapeText(text.text)}) Tj ET`;
     if (text.mcid !== undefined) operation = `/P <</MCID ${text.mcid}>> BDC ${operation} EMC`;
     if (text.layer !== undefined)
       operation = `/OC /${text.layer === 'on' ? 'LayerOn' : 'LayerOff'} BDC ${operation} EMC`;
