@@ -46,7 +46,7 @@ function createCore(config: ServiceConfig, log: Logger, name: string) {
     apiKey: config.labelStudio.apiKey,
     timeoutMs: config.labelStudio.timeoutMs,
   });
-  const runs = createRunStore(redis, config.redis.prefix);
+  const runs = createRunStore(redis, config.redis.prefix, { retentionSec: config.runs.retentionSec });
   const projects = createProjectStore(redis, config.redis.prefix);
   const opened = new Map<string, TypedQueue<typeof ChunkJobPayload>>();
   const pipelineQueueFor = (pipeline: string) => {

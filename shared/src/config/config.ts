@@ -58,6 +58,8 @@ const ServiceEnv = z.object({
   SCAN_PAGE_SIZE: positiveInt(500),
   /** Tasks per pipeline job. */
   CHUNK_SIZE: positiveInt(250),
+  /** How long an ended run and its failed-task list stay readable (0: for good). */
+  RUN_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   /** Pipeline chunks a run may have in Redis at once (backpressure on the scan). */
   MAX_OUTSTANDING_CHUNKS: positiveInt(16),
   /** Jobs one worker process runs at once, per queue. */
@@ -146,6 +148,8 @@ export interface ServiceConfig {
     webhookSecret: string | undefined;
   };
   scan: { pageSize: number; chunkSize: number; maxOutstandingChunks: number };
+  /** Ended runs and their failures expire after this (0: kept for good). */
+  runs: { retentionSec: number };
   worker: { concurrency: number; shutdownTimeoutMs: number; lockMs: number };
   ner: {
     modelDir: string | undefined;
@@ -228,6 +232,7 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
       webhookSecret: e.WEBHOOK_SECRET,
     },
     scan: { pageSize: e.SCAN_PAGE_SIZE, chunkSize: e.CHUNK_SIZE, maxOutstandingChunks: e.MAX_OUTSTANDING_CHUNKS },
+    runs: { retentionSec: e.RUN_RETENTION_DAYS * 86_400 },
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, lockMs: e.JOB_LOCK_MS },
     ner: {
       modelDir: e.NER_MODEL_DIR,

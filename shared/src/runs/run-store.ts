@@ -8,6 +8,12 @@
  * Counters only move inside Lua scripts that first check the ledger / failures / cursor, so a
  * retried or duplicated job can never count a task twice, and the same scripts complete the run
  * when every queued task has an outcome.
+ *
+ * Retention: a run that ends (completed, cancelled, failed) expires with its failures after
+ * `retentionSec` (0 keeps it for good); taking its failures back to retry them keeps it again.
+ * `/predict` runs keep their own shorter life from creation. Index entries of expired runs are
+ * dropped when a listing meets them and, a few at a time, whenever a run is created. The ledger
+ * stays: it is what keeps a later run from writing a task's prediction twice.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -105,12 +111,23 @@ export function toRunView(run: RunRecord, nowMs = Date.now()): RunView {
   };
 }
 
-const COMPLETE_IF_DONE = `
-local function completeIfDone(run, now)
+/** An ended run (and its failures) expires after retentionSec, unless it already has a life (/predict runs). */
+const EXPIRE_ENDED = `
+local function expireEnded(run, failures, retentionSec)
+  if tonumber(retentionSec) > 0 and redis.call('TTL', run) == -1 then
+    redis.call('EXPIRE', run, retentionSec)
+    redis.call('EXPIRE', failures, retentionSec)
+  end
+end
+`;
+
+const COMPLETE_IF_DONE = `${EXPIRE_ENDED}
+local function completeIfDone(run, failures, now, retentionSec)
   local h = redis.call('HMGET', run, 'status', 'scanFinished', 'queued', 'done', 'writeSkipped', 'failed')
   if (h[1] == 'running' or h[1] == 'paused') and h[2] == '1'
      and tonumber(h[4]) + tonumber(h[5]) + tonumber(h[6]) >= tonumber(h[3]) then
     redis.call('HSET', run, 'status', 'completed', 'finishedAt', now)
+    expireEnded(run, failures, retentionSec)
     return 1
   end
   return 0
@@ -118,7 +135,8 @@ end
 `;
 
 /**
- * KEYS: run. ARGV: expectedCursor, newCursor, scanned, queued, skipped, total (or ''), finished, now.
+ * KEYS: run, failures. ARGV: expectedCursor, newCursor, scanned, queued, skipped, total (or ''),
+ * finished, now, retentionSec.
  * Applies one scanned page if the cursor is still where this scan left it; returns 1, or 0 when the
  * page was already committed (a crashed scan re-reading a page).
  */
@@ -133,21 +151,21 @@ redis.call('HINCRBY', run, 'scanSkipped', ARGV[5])
 if ARGV[6] ~= '' then redis.call('HSET', run, 'total', ARGV[6]) end
 if ARGV[7] == '1' then
   redis.call('HSET', run, 'scanFinished', '1', 'total', scanned)
-  completeIfDone(run, ARGV[8])
+  completeIfDone(run, KEYS[2], ARGV[8], ARGV[9])
 end
 return 1
 `;
 
 /**
- * KEYS: run, ledger, failures. ARGV: runId, now, nDone, doneIds..., nSkipped, skippedIds...,
- * nFailed, (failedId, reason)... . Records task outcomes once each; returns {done, skipped, failed}
+ * KEYS: run, ledger, failures. ARGV: runId, now, retentionSec, nDone, doneIds..., nSkipped,
+ * skippedIds..., nFailed, (failedId, reason)... . Records task outcomes once each; returns {done, skipped, failed}
  * as actually added.
  */
 const COMMIT_TASKS = `${COMPLETE_IF_DONE}
 local run, ledger, failures = KEYS[1], KEYS[2], KEYS[3]
 if redis.call('EXISTS', run) == 0 then return {0, 0, 0} end
-local runId, now = ARGV[1], ARGV[2]
-local i = 3
+local runId, now, retentionSec = ARGV[1], ARGV[2], ARGV[3]
+local i = 4
 local added = {0, 0, 0}
 local function deliver(slot, count)
   for j = 1, count do
@@ -172,12 +190,12 @@ end
 redis.call('HINCRBY', run, 'done', added[1])
 redis.call('HINCRBY', run, 'writeSkipped', added[2])
 redis.call('HINCRBY', run, 'failed', added[3])
-completeIfDone(run, now)
+completeIfDone(run, failures, now, retentionSec)
 return added
 `;
 
-/** KEYS: run. ARGV: from statuses (comma list), to status, now, error. Returns the status after. */
-const TRANSITION = `
+/** KEYS: run, failures. ARGV: from statuses (comma list), to status, now, error, retentionSec. Returns the status after. */
+const TRANSITION = `${EXPIRE_ENDED}
 local run = KEYS[1]
 local status = redis.call('HGET', run, 'status')
 if not status then return false end
@@ -189,7 +207,10 @@ for allowed in string.gmatch(ARGV[1], '[^,]+') do
     end
     redis.call('HSET', run, 'status', to)
     if to == 'running' and redis.call('HEXISTS', run, 'startedAt') == 0 then redis.call('HSET', run, 'startedAt', ARGV[3]) end
-    if to == 'cancelled' or to == 'failed' or to == 'completed' then redis.call('HSET', run, 'finishedAt', ARGV[3]) end
+    if to == 'cancelled' or to == 'failed' or to == 'completed' then
+      redis.call('HSET', run, 'finishedAt', ARGV[3])
+      expireEnded(run, KEYS[2], ARGV[5])
+    end
     if ARGV[4] ~= '' then redis.call('HSET', run, 'error', ARGV[4]) end
     return to
   end
@@ -255,7 +276,10 @@ redis.call('EXPIRE', KEYS[1], 3600)
 return 0
 `;
 
-/** KEYS: run, failures. ARGV: now. Moves a finished run's failures back to work; returns the task ids. */
+/**
+ * KEYS: run, failures. ARGV: now. Moves a finished run's failures back to work; returns the task
+ * ids. The run is live again: it no longer expires (a /predict run keeps its life).
+ */
 const TAKE_FAILURES = `
 local run, failures = KEYS[1], KEYS[2]
 local status = redis.call('HGET', run, 'status')
@@ -267,6 +291,7 @@ redis.call('HINCRBY', run, 'failed', -#ids)
 redis.call('HINCRBY', run, 'retries', 1)
 redis.call('HDEL', run, 'finishedAt')
 if status == 'completed' then redis.call('HSET', run, 'status', 'running') end
+if redis.call('HGET', run, 'source') ~= 'predict' then redis.call('PERSIST', run) end
 return ids
 `;
 
@@ -298,7 +323,16 @@ export function newRunId(nowMs = Date.now()): string {
 
 export type RunStore = ReturnType<typeof createRunStore>;
 
-export function createRunStore(redis: Redis, prefix: string) {
+export interface RunStoreOptions {
+  /** How long an ended run and its failures are kept, in seconds; 0 keeps them for good. @defaultValue 30 days */
+  retentionSec?: number;
+}
+
+/** Index entries looked at for expired runs each time a run is created. */
+const INDEX_SWEEP = 20;
+
+export function createRunStore(redis: Redis, prefix: string, options: RunStoreOptions = {}) {
+  const retentionSec = String(options.retentionSec ?? 30 * 86_400);
   const runKey = (id: string) => `${prefix}:run:${id}`;
   const failuresKey = (id: string) => `${prefix}:run:${id}:failures`;
   const inlineKey = (id: string) => `${prefix}:run:${id}:inline`;
@@ -339,6 +373,18 @@ export function createRunStore(redis: Redis, prefix: string) {
     };
   }
 
+  /** Drops the index entries of the oldest runs when those have expired. */
+  async function sweepIndex(): Promise<void> {
+    if (retentionSec === '0') return;
+    const oldest = await redis.zrange(indexKey, 0, INDEX_SWEEP - 1);
+    if (oldest.length === 0) return;
+    const check = redis.pipeline();
+    for (const id of oldest) check.exists(runKey(id));
+    const exists = (await check.exec()) ?? [];
+    const gone = oldest.filter((_, index) => exists[index]?.[1] === 0);
+    if (gone.length > 0) await redis.zrem(indexKey, ...gone);
+  }
+
   return {
     ledgerKey,
 
@@ -373,6 +419,7 @@ export function createRunStore(redis: Redis, prefix: string) {
         // (Their inline results and claims expire on their own, within a day.)
         if (input.source === 'predict') write.expire(runKey(id), PREDICT_RUN_TTL_SEC);
         await write.exec();
+        await sweepIndex();
       }
       const run = await this.get(id);
       if (!run) throw new Error(`run ${id} vanished while being created`);
@@ -409,12 +456,14 @@ export function createRunStore(redis: Redis, prefix: string) {
     ): Promise<RunStatus | undefined> {
       const status = (await redis.eval(
         TRANSITION,
-        1,
+        2,
         runKey(id),
+        failuresKey(id),
         from.join(','),
         to,
         String(nowMs),
         error,
+        retentionSec,
       )) as RunStatus | null;
       return status ?? undefined;
     },
@@ -537,8 +586,9 @@ export function createRunStore(redis: Redis, prefix: string) {
     ): Promise<boolean> {
       const applied = await redis.eval(
         COMMIT_SCAN_PAGE,
-        1,
+        2,
         runKey(id),
+        failuresKey(id),
         String(page.expectedCursor),
         String(page.newCursor),
         String(page.scanned),
@@ -547,6 +597,7 @@ export function createRunStore(redis: Redis, prefix: string) {
         page.total === undefined ? '' : String(page.total),
         page.finished ? '1' : '0',
         String(nowMs),
+        retentionSec,
       );
       return applied === 1;
     },
@@ -557,7 +608,13 @@ export function createRunStore(redis: Redis, prefix: string) {
       outcomes: TaskOutcomes,
       nowMs = Date.now(),
     ): Promise<{ done: number; skipped: number; failed: number }> {
-      const args: string[] = [run.id, String(nowMs), String(outcomes.done.length), ...outcomes.done.map(String)];
+      const args: string[] = [
+        run.id,
+        String(nowMs),
+        retentionSec,
+        String(outcomes.done.length),
+        ...outcomes.done.map(String),
+      ];
       args.push(String(outcomes.skipped.length), ...outcomes.skipped.map(String));
       args.push(String(outcomes.failed.length));
       for (const failure of outcomes.failed) args.push(String(failure.task), failure.reason.slice(0, 500));
