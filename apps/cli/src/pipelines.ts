@@ -116,7 +116,12 @@ export async function loadPipelines(
         labelStudio: { baseUrl: labelStudio.baseUrl, authorization: (call) => labelStudio.authorization(call) },
         log,
       }),
-      pool: createExtractionPool({ size: config.pdf.threads, maxOldGenerationSizeMb: config.pdf.threadMemoryMb, log }),
+      pool: createExtractionPool({
+        size: config.pdf.threads,
+        maxOldGenerationSizeMb: config.pdf.threadMemoryMb,
+        ocrDevice: config.pdf.ocrDevice,
+        log,
+      }),
     };
     log.info({ threads: config.pdf.threads, pageImages: config.pdf.pageImages.store }, 'pdf extraction pool ready');
   }

@@ -116,6 +116,8 @@ const ServiceEnv = z.object({
   PDF_PAGE_TIMEOUT_MS: positiveInt(30_000),
   /** Extraction threads per pdf worker process (0: one per core, at most 4). */
   PDF_THREADS: z.coerce.number().int().min(0).default(0),
+  /** Where pdf workers run OCR: `cuda` falls back to CPU with a warning when CUDA cannot load. */
+  PDF_OCR_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
   /** Heap limit of one extraction thread; a PDF that needs more fails with out_of_memory. */
   PDF_THREAD_MEMORY_MB: positiveInt(1024),
   /** Where the layout template's page images go: uploaded to the LS project, an S3 bucket, or nowhere. */
@@ -180,6 +182,8 @@ export interface ServiceConfig {
     pageTimeoutMs: number;
     threads: number;
     threadMemoryMb: number;
+    /** Where extraction threads run OCR. */
+    ocrDevice: 'cpu' | 'cuda';
     pageImages: { store: 'label-studio' } | { store: 's3'; bucket: string; prefix: string } | { store: 'none' };
   };
   logLevel: string;
@@ -265,6 +269,7 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
       pageTimeoutMs: e.PDF_PAGE_TIMEOUT_MS,
       threads: e.PDF_THREADS || Math.min(4, availableParallelism()),
       threadMemoryMb: e.PDF_THREAD_MEMORY_MB,
+      ocrDevice: e.PDF_OCR_DEVICE,
       pageImages:
         e.PDF_PAGE_IMAGES === 's3'
           ? { store: 's3', bucket: e.PDF_PAGE_IMAGE_BUCKET!, prefix: e.PDF_PAGE_IMAGE_PREFIX }

@@ -13,10 +13,13 @@
  *   other death of a thread rejects only the call it was running (`damaged`).
  * - Results come back as structured clones; page PNGs (`renderPages`) are transferred. The input
  *   bytes are copied into the thread, so the caller's array stays usable.
+ * - OCR runs on CPU, or with `ocrDevice: 'cuda'` on the CUDA execution provider; a thread where
+ *   that cannot load runs OCR on CPU, and the pool logs it once.
  * - `close()` rejects waiting and running calls and terminates every thread; it is idempotent.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { OcrDevice } from '../ocr/ocr-engine.ts';
 import { type ExtractOptions, PdfExtractionError } from './document.ts';
 import { deserializePdfError } from './errors.ts';
 import type { ExtractionResult } from './extract-document.ts';
@@ -33,6 +36,11 @@ export interface ExtractionPoolOptions {
   maxOldGenerationSizeMb?: number | undefined;
   /** onnxruntime threads per OCR operator in each thread. @defaultValue cores / size, at least 1 */
   ocrIntraOpThreads?: number | undefined;
+  /**
+   * Where the threads run OCR. With 'cuda', a thread whose CUDA provider cannot load runs OCR on
+   * CPU; the pool logs that once. @defaultValue 'cpu'
+   */
+  ocrDevice?: OcrDevice | undefined;
   /** Slack added to `pageTimeoutMs` before a silent thread is terminated. @defaultValue 2000 */
   timeoutSlackMs?: number | undefined;
   log?: PoolLogger | undefined;
@@ -73,7 +81,9 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
   const maxOldGenerationSizeMb = options.maxOldGenerationSizeMb ?? DEFAULT_MAX_OLD_GENERATION_SIZE_MB;
   const setup: WorkerSetup = {
     ocrIntraOpThreads: options.ocrIntraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / options.size)),
+    ocrDevice: options.ocrDevice,
   };
+  let toldOcrOnCpu = false;
   const slackMs = options.timeoutSlackMs ?? DEFAULT_TIMEOUT_SLACK_MS;
   const slots = new Set<Slot>();
   const waiting: Call[] = [];
@@ -150,6 +160,16 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
   }
 
   function onMessage(slot: Slot, message: FromWorker) {
+    if (message.type === 'ocr-on-cpu') {
+      // Every thread finds out for itself; one line says it.
+      if (!toldOcrOnCpu)
+        options.log?.warn(
+          { err: message.reason, device: 'cpu' },
+          'CUDA execution provider unavailable, running OCR on CPU',
+        );
+      toldOcrOnCpu = true;
+      return;
+    }
     const call = slot.call;
     if (call === undefined || message.id !== call.id) return;
     switch (message.type) {

@@ -2,6 +2,7 @@
  * Messages between the extraction pool (main thread) and an extraction worker thread. Everything
  * crosses as a structured clone; page PNGs are transferred.
  */
+import type { OcrDevice } from '../ocr/ocr-engine.ts';
 import type { ExtractOptions } from './document.ts';
 import type { SerializedPdfError } from './errors.ts';
 import type { ExtractionProgress, ExtractionResult } from './extract-document.ts';
@@ -9,6 +10,8 @@ import type { ExtractionProgress, ExtractionResult } from './extract-document.ts
 export interface WorkerSetup {
   /** onnxruntime threads per OCR operator in this thread. */
   ocrIntraOpThreads?: number | undefined;
+  /** Where this thread runs OCR; CUDA falls back to CPU. */
+  ocrDevice?: OcrDevice | undefined;
 }
 
 export type ToWorker = {
@@ -23,4 +26,6 @@ export type FromWorker =
   | { type: 'progress'; id: number; event: ExtractionProgress }
   | { type: 'warning'; id: number; pageIndex: number; message: string }
   | { type: 'result'; id: number; document: ExtractionResult }
-  | { type: 'error'; id: number; error: SerializedPdfError };
+  | { type: 'error'; id: number; error: SerializedPdfError }
+  /** The thread's OCR was asked to run on CUDA, which could not load: it runs on CPU. */
+  | { type: 'ocr-on-cpu'; reason: string };

@@ -13,7 +13,11 @@ import { createOcrRecogniser } from './ocr-recogniser.ts';
 if (parentPort === null) throw new Error('extraction-worker.ts runs as a worker thread of the extraction pool');
 const port = parentPort;
 const setup = (workerData ?? {}) as WorkerSetup;
-const ocr = createOcrRecogniser({ intraOpThreads: setup.ocrIntraOpThreads });
+const ocr = createOcrRecogniser({
+  intraOpThreads: setup.ocrIntraOpThreads,
+  device: setup.ocrDevice,
+  onCudaUnavailable: (reason) => post({ type: 'ocr-on-cpu', reason }),
+});
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 async function run(message: ToWorker): Promise<void> {

