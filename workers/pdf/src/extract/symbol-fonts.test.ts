@@ -49,6 +49,8 @@ describe('symbolTextDecoder', () => {
     ['text a ToUnicode map decoded', { name: 'ZapfDingbats' }, '✔ ✘', '✔ ✘'],
     ['Wingdings check boxes', { name: 'Wingdings-Regular' }, 'þ¨ý', '☑◻☒'],
     ['Wingdings bullets', { name: 'ABCDEF+Wingdings,Bold' }, '§Øüvlqn', '▪➢✔❖●❑■'],
+    ['Wingdings mapped to private use by ToUnicode', { name: 'Wingdings-Regular' }, '\uf0a7\uf0fe', '▪☑'],
+    ['private use outside the symbol range', { name: 'Wingdings-Regular' }, '\ue000\uf1a7', '\ue000\uf1a7'],
     ['a Wingdings glyph without a symbol here', { name: 'Wingdings' }, 'K', 'K'],
     ['Wingdings 2 (another layout)', { name: 'Wingdings2' }, 'þ', undefined],
     ['Wingdings 3', { name: 'Wingdings-3' }, 'þ', undefined],

@@ -11,7 +11,8 @@
  *   Dingbats block follows; codes the PDF renamed through /Differences are left alone.
  * - Wingdings (not Wingdings 2/3, whose layouts differ): a table of the glyphs word processors use
  *   as bullets and check boxes. Other Wingdings glyphs keep their code, as pdftotext shows them.
- * A character a ToUnicode map already decoded (anything past U+00FF) is never touched.
+ * A character a ToUnicode map already decoded (anything past U+00FF) is never touched, except the
+ * private-use U+F020–U+F0FF that word processors map symbol glyphs to (U+F0A7 for Wingdings' §).
  *
  * The font objects are pdfjs's exported fonts (`page.commonObjs`, loaded with
  * `fontExtraProperties`, after the page's operator list), read structurally.
@@ -109,12 +110,21 @@ export function symbolTextDecoder(font: FontLike): SymbolTextDecoder | undefined
  */
 const PDFJS_NORMALISED: ReadonlyMap<number, number> = new Map([[0x3bc, 0xb5]]);
 
-/** Replaces each character below U+0100 that `symbolFor` knows; the rest stays. */
+/**
+ * The font code a character of symbol-font text stands for: itself below U+0100, or — where the
+ * PDF's ToUnicode map gives the symbol encoding's private-use form, as word processors write
+ * it — U+F020–U+F0FF less 0xF000.
+ */
+function symbolCode(codePoint: number): number {
+  if (codePoint >= 0xf020 && codePoint <= 0xf0ff) return codePoint - 0xf000;
+  return PDFJS_NORMALISED.get(codePoint) ?? codePoint;
+}
+
+/** Replaces each character that stands for a font code `symbolFor` knows; the rest stays. */
 function mapCodes(text: string, symbolFor: (code: number) => number | undefined): string {
   let out = '';
   for (const character of text) {
-    const codePoint = character.codePointAt(0)!;
-    const code = PDFJS_NORMALISED.get(codePoint) ?? codePoint;
+    const code = symbolCode(character.codePointAt(0)!);
     const symbol = code > 0x20 && code <= 0xff ? symbolFor(code) : undefined;
     out += symbol === undefined ? character : String.fromCodePoint(symbol);
   }
