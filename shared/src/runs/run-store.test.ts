@@ -101,6 +101,8 @@ describe('run retention', () => {
     expect(lifeSec).toBeGreaterThan(DAY_SEC);
     await completeWithAFailure(predict.runs, predictRun.id);
     expect(await ttl(`${predict.prefix}:run:${predictRun.id}`)).toBeGreaterThan(DAY_SEC);
+    // Its failures go with it.
+    expect(await ttl(`${predict.prefix}:run:${predictRun.id}:failures`)).toBeGreaterThan(DAY_SEC);
 
     const forever = store(0);
     const { run } = await forever.runs.create(newRun());

@@ -191,6 +191,10 @@ redis.call('HINCRBY', run, 'done', added[1])
 redis.call('HINCRBY', run, 'writeSkipped', added[2])
 redis.call('HINCRBY', run, 'failed', added[3])
 completeIfDone(run, failures, now, retentionSec)
+-- Failures recorded on a run that already has a life (a /predict run, a late job on an ended
+-- run) go when the run goes.
+local life = redis.call('TTL', run)
+if life > 0 and redis.call('TTL', failures) == -1 then redis.call('EXPIRE', failures, life) end
 return added
 `;
 
