@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { AnnotationMode } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { renderPagePng } from '../render/render-page.ts';
-import { PAGE_OPERATOR_LIST_ANNOTATIONS, rulingsFromOperatorList } from '../tables/rulings.ts';
+import { rulingsFromOperatorList } from '../tables/rulings.ts';
 import { findTables } from '../tables/tables.ts';
 import { annotationRuns, appearanceTexts, needsAppearanceText } from './annotation-text.ts';
 import {
@@ -34,7 +34,7 @@ import { imageBoxes } from './figures.ts';
 import { coverage, needsOcr, textLayerStats } from './ocr-decision.ts';
 import { type IsVisible, visibleTextItems } from './optional-content.ts';
 import { layoutOcrLines, layoutPage } from './page-layout.ts';
-import { loadPdf, type OperatorListLike, type PDFDocumentProxy, type PDFPageProxy } from './pdfjs.ts';
+import { loadPdf, type OperatorListLike, type PDFDocumentProxy, type PDFPageProxy, pageOperatorList } from './pdfjs.ts';
 import { assignRoles, pageText } from './roles.ts';
 import { decodeSymbolFonts } from './symbol-fonts.ts';
 import { toTextRuns } from './text-runs.ts';
@@ -167,17 +167,15 @@ async function extractPage(
   const viewport = page.getViewport({ scale: 1 });
   const { width, height } = viewport;
   let mark = performance.now();
-  // One operator list per page (pdfjs caches it): the rulings, the image boxes, the fonts that
-  // decode symbol-font text and the layers of hidden text all come from it.
-  const operatorList = await page
-    .getOperatorList({ annotationMode: PAGE_OPERATOR_LIST_ANNOTATIONS })
-    .catch((error: unknown) => {
-      context.onWarning?.({
-        pageIndex: index,
-        message: `symbol fonts, hidden layers, tables and figures skipped: ${classifyPdfError(error).message}`,
-      });
-      return undefined;
+  // One operator list per page: the rulings, the image boxes, the fonts that decode symbol-font
+  // text and the layers of hidden text all come from it.
+  const operatorList = await pageOperatorList(page).catch((error: unknown) => {
+    context.onWarning?.({
+      pageIndex: index,
+      message: `symbol fonts, hidden layers, tables and figures skipped: ${classifyPdfError(error).message}`,
     });
+    return undefined;
+  });
   const content = await page.getTextContent({ includeMarkedContent: layers !== undefined });
   let items = content.items as readonly unknown[];
   if (layers !== undefined) {

@@ -9,7 +9,13 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { getDocument, type PDFDocumentLoadingTask, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import {
+  AnnotationMode,
+  getDocument,
+  type PDFDocumentLoadingTask,
+  type PDFDocumentProxy,
+  type PDFPageProxy,
+} from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 const packageDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const folder = (name: string) => `${path.join(packageDir, name)}${path.sep}`;
@@ -57,3 +63,12 @@ export interface OperatorListLike {
   fnArray: readonly number[];
   argsArray: readonly unknown[];
 }
+
+/**
+ * The page's one operator list that rulings, figures, symbol fonts and layers all read: form
+ * fields drawn in (ENABLE_FORMS), so their appearances sit between beginAnnotation and
+ * endAnnotation for each reader to skip. pdfjs caches it per page; building it decodes the page's
+ * images, which is most of its cost.
+ */
+export const pageOperatorList = (page: PDFPageProxy) =>
+  page.getOperatorList({ annotationMode: AnnotationMode.ENABLE_FORMS });

@@ -1,7 +1,7 @@
 /**
  * Acceptance (issue 5, tables): the gofpdf example PDFs that draw tables come out as grids with the
  * right rows, columns and cell texts, through the real path: pdfjs text runs and operator list →
- * extractRulings → findTables. The expected values were read off the PDFs (pdftotext -layout and the
+ * rulingsFromOperatorList → findTables. The expected values were read off the PDFs (pdftotext -layout and the
  * rendered pages). The files live beside the repository in `../shared/datasets/pdf/debian/
  * golang-github-jung-kurt-gofpdf-dev/` (or under `$PRELABEL_DATASETS_DIR/pdf/…`); without them the
  * suite is skipped, saying so.
@@ -11,9 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from '../extract/document.ts';
-import { loadPdf, type PDFDocumentLoadingTask } from '../extract/pdfjs.ts';
+import { loadPdf, type PDFDocumentLoadingTask, pageOperatorList } from '../extract/pdfjs.ts';
 import { toTextRuns } from '../extract/text-runs.ts';
-import { extractRulings } from './rulings.ts';
+import { rulingsFromOperatorList } from './rulings.ts';
 import { isHorizontal } from './segments.ts';
 import { findTables } from './tables.ts';
 
@@ -41,7 +41,7 @@ async function tablesOf(file: string): Promise<PageTables[]> {
     const page = await document.getPage(number);
     const viewport = page.getViewport({ scale: 1 });
     const runs = toTextRuns(await page.getTextContent(), viewport.transform);
-    const rulings = await extractRulings(page, viewport);
+    const rulings = rulingsFromOperatorList(await pageOperatorList(page), viewport);
     pages.push({
       tables: findTables({ width: viewport.width, height: viewport.height, runs, rulings }),
       horizontals: rulings.filter(isHorizontal).length,

@@ -13,13 +13,14 @@
  * are ignored. The current transformation matrix is tracked through save/restore, `cm` and form
  * XObjects, starting from the viewport's transform, so the segments come out in viewport coordinates.
  *
- * The operator list is the one figure detection reads (annotationMode ENABLE_FORMS), which pdfjs
- * builds once per page and caches: building it decodes the page's images, so on image-heavy pages
- * that, not the walk here, is the cost. The walk skips annotation appearances (between
- * beginAnnotation and endAnnotation): form fields and stamps are not page tables.
+ * The operator list is the page's one list (`pageOperatorList` in extract/pdfjs.ts), which the
+ * extraction builds once and the figures, fonts and layers read too: building it decodes the
+ * page's images, so on image-heavy pages that, not the walk here, is the cost. The walk skips
+ * annotation appearances (between beginAnnotation and endAnnotation): form fields and stamps are
+ * not page tables.
  */
-import { AnnotationMode, OPS, type PageViewport } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import type { OperatorListLike, PDFPageProxy } from '../extract/pdfjs.ts';
+import { OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { OperatorListLike } from '../extract/pdfjs.ts';
 import { multiplyTransforms } from '../extract/text-runs.ts';
 import { mergeCollinear, type Segment, toSegment } from './segments.ts';
 
@@ -38,19 +39,6 @@ export interface RulingOptions {
 
 export const DEFAULT_MAX_SEGMENTS = 20_000;
 
-/** The annotation mode of the one operator list per page that rulings and figures share. */
-export const PAGE_OPERATOR_LIST_ANNOTATIONS = AnnotationMode.ENABLE_FORMS;
-
-/** Reads the page's operator list and returns its rulings (see the file header). */
-export async function extractRulings(
-  page: PDFPageProxy,
-  viewport: PageViewport,
-  options: RulingOptions = {},
-): Promise<Segment[]> {
-  const operatorList = await page.getOperatorList({ annotationMode: PAGE_OPERATOR_LIST_ANNOTATIONS });
-  return rulingsFromOperatorList(operatorList, viewport, options);
-}
-
 /** The page frame: the viewport transform (PDF user space → viewport points) and the viewport size. */
 export interface PageFrame {
   transform: readonly number[];
@@ -58,7 +46,7 @@ export interface PageFrame {
   height: number;
 }
 
-/** The pure part of {@link extractRulings}: one walk over an operator list. */
+/** The page's rulings (see the file header): one walk over its operator list. */
 export function rulingsFromOperatorList(
   operatorList: OperatorListLike,
   frame: PageFrame,

@@ -2,7 +2,7 @@
  * Table finding for one page: a pure function of the page's text runs and ruling segments.
  *
  * Input: the page size and, in viewport points (origin top-left, y down), its `TextRun`s
- * (extract/text-runs.ts) and its rulings (`extractRulings` in rulings.ts). Output: the page's tables
+ * (extract/text-runs.ts) and its rulings (`rulingsFromOperatorList` in rulings.ts). Output: the page's tables
  * as cell grids (extract/document.ts `Table`), top to bottom: first the ruled ones (ruled-tables.ts),
  * then alignment tables (alignment-tables.ts) among the runs no ruled table holds. Blank runs, runs
  * whose centre is off the page (or not a number) and rulings wholly off the page are ignored. A page
