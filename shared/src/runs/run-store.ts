@@ -335,6 +335,19 @@ export interface RunStoreOptions {
 /** Index entries looked at for expired runs each time a run is created. */
 const INDEX_SWEEP = 20;
 
+/**
+ * KEYS: index. ARGV: run key prefix, count. Removes the oldest `count` index entries whose run
+ * hash is gone. (The run keys share the index's prefix, so with a `{hash tag}` prefix they are in
+ * its cluster slot.)
+ */
+const SWEEP_INDEX = `
+local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 0 then redis.call('ZREM', KEYS[1], id) end
+end
+return 0
+`;
+
 export function createRunStore(redis: Redis, prefix: string, options: RunStoreOptions = {}) {
   const retentionSec = String(options.retentionSec ?? 30 * 86_400);
   const runKey = (id: string) => `${prefix}:run:${id}`;
@@ -377,16 +390,10 @@ export function createRunStore(redis: Redis, prefix: string, options: RunStoreOp
     };
   }
 
-  /** Drops the index entries of the oldest runs when those have expired. */
+  /** Drops the index entries of the oldest runs when those have expired (one round trip). */
   async function sweepIndex(): Promise<void> {
     if (retentionSec === '0') return;
-    const oldest = await redis.zrange(indexKey, 0, INDEX_SWEEP - 1);
-    if (oldest.length === 0) return;
-    const check = redis.pipeline();
-    for (const id of oldest) check.exists(runKey(id));
-    const exists = (await check.exec()) ?? [];
-    const gone = oldest.filter((_, index) => exists[index]?.[1] === 0);
-    if (gone.length > 0) await redis.zrem(indexKey, ...gone);
+    await redis.eval(SWEEP_INDEX, 1, indexKey, runKey(''), String(INDEX_SWEEP));
   }
 
   return {
