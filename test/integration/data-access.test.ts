@@ -613,6 +613,29 @@ describe('Label Studio client additions', () => {
     expect(await client.uploads.create(project, [])).toEqual([]);
   });
 
+  it('uploads more files than LS takes in one request in batches, in order', async () => {
+    // LS's DATA_UPLOAD_MAX_NUMBER_FILES, lowered so the test stays small; Django fails a request past it whole.
+    ls.setFileSettings({ maxUploadFiles: 4 });
+    const imports = () => ls.counters().requests['projects.import'] ?? 0;
+    const before = imports();
+    const pages = Array.from({ length: 10 }, (_, index) => Buffer.from(`page ${index + 1}`));
+    const files = pages.map((bytes, index) => ({ name: `p${index + 1}.png`, bytes, contentType: 'image/png' }));
+
+    const client = createLabelStudioClient({ baseUrl: ls.url, apiKey: LEGACY_KEY, uploadMaxFiles: 4 });
+    const uploaded = await client.uploads.create(project, files);
+    expect(imports() - before).toBe(3);
+    expect(uploaded.map((upload) => upload.url)).toEqual(
+      files.map((file) => expect.stringMatching(new RegExp(`-${file.name.replace('.', '\\.')}$`))),
+    );
+    for (const [index, upload] of uploaded.entries()) {
+      expect(Buffer.from(ls.uploadBytes(upload.url.replace(/^\/data\//, '')) ?? [])).toEqual(pages[index]);
+    }
+
+    // A client told a larger limit than the server's gets the whole request refused.
+    const tooMany = createLabelStudioClient({ baseUrl: ls.url, apiKey: LEGACY_KEY, uploadMaxFiles: 5 });
+    await expect(tooMany.uploads.create(project, files.slice(0, 5))).rejects.toThrow(/500/);
+  });
+
   it('refuses a file type Label Studio does not accept, with its reason', async () => {
     await expect(
       legacyClient().uploads.create(project, [

@@ -35,7 +35,7 @@
  *   POST   /__admin/projects/:id/storages {scheme, bucket, presign, presignTtlMinutes?, presignUrl?} → 201 {id}
  *   POST   /__admin/cloud-objects        {uri, base64, contentType?} → 204
  *   GET    /__admin/files/settings  |  POST /__admin/files/settings {localFilesServingEnabled?,
- *          useNginxForUploads?} → settings
+ *          useNginxForUploads?, maxUploadFiles?} → settings
  */
 import { z } from 'zod';
 import { ApiError, type Reply, type RequestContext, Router } from './http.ts';
@@ -132,7 +132,13 @@ const cloudStorageSeed = z.object({
   presignUrl: z.string().optional(),
 });
 const cloudObjectSeed = z.object({ uri: z.string().min(1), base64, contentType: z.string().optional() });
-const fileSettings = z.object({ localFilesServingEnabled: z.boolean(), useNginxForUploads: z.boolean() }).partial();
+const fileSettings = z
+  .object({
+    localFilesServingEnabled: z.boolean(),
+    useNginxForUploads: z.boolean(),
+    maxUploadFiles: z.number().int().min(1),
+  })
+  .partial();
 
 const bytesOf = (encoded: string): Uint8Array => new Uint8Array(Buffer.from(encoded, 'base64'));
 

@@ -22,7 +22,8 @@
  * - `POST /api/projects/<id>/import?commit_to_project=false`, multipart (ImportAPI.sync_import,
  *   uploader.py · create_file_uploads): one file per field name (a repeated name keeps the last),
  *   extensions outside SUPPORTED_EXTENSIONS → 400 "<ext> extension is not supported", no files →
- *   400 "load_tasks: No data found in DATA or in FILES"; files stored as
+ *   400 "load_tasks: No data found in DATA or in FILES"; more than DATA_UPLOAD_MAX_NUMBER_FILES (100)
+ *   file parts → 500 (Django's TooManyFilesSent is not a DRF ParseError); files stored as
  *   `upload/<project>/<8 hex>-<get_valid_name(name)>`; 201 with `file_upload_ids`.
  * - `GET /api/projects/<id>/file-uploads?ids=[…]` (FileUploadListAPI, FileUploadSerializer
  *   `use_url=False`): `[{id, file, size}]` of the project's uploads with those ids (`all=true`: all);
@@ -47,7 +48,18 @@ export interface FileSettings {
    * `X-Accel-Redirect`. Default false (LS reached through its nginx, which serves the file).
    */
   useNginxForUploads: boolean;
+  /**
+   * LS's DATA_UPLOAD_MAX_NUMBER_FILES (core/settings/base.py, env, default 100), which Django's
+   * MultiPartParser enforces: a multipart body with more file parts fails whole. Default 100.
+   */
+  maxUploadFiles: number;
 }
+
+const DEFAULT_FILE_SETTINGS: FileSettings = {
+  localFilesServingEnabled: false,
+  useNginxForUploads: false,
+  maxUploadFiles: 100,
+};
 
 export interface StoredUpload {
   id: number;
@@ -143,7 +155,7 @@ function unquote(value: string): string {
 const CLOUD_URI = /^(s3|gs|azure-blob|azure-spi):\/\/([^/]+)\/(.*)$/s;
 
 export class FileStore {
-  settings: FileSettings = { localFilesServingEnabled: false, useNginxForUploads: false };
+  settings: FileSettings = { ...DEFAULT_FILE_SETTINGS };
   readonly uploads = new Map<string, StoredUpload>();
   readonly localFiles = new Map<string, StoredFile>();
   readonly localStorages: { id: number; project: number; path: string }[] = [];
@@ -153,7 +165,7 @@ export class FileStore {
   private nextStorageId = 1;
 
   reset(): void {
-    this.settings = { localFilesServingEnabled: false, useNginxForUploads: false };
+    this.settings = { ...DEFAULT_FILE_SETTINGS };
     this.uploads.clear();
     this.localFiles.clear();
     this.localStorages.length = 0;
@@ -360,7 +372,15 @@ export function addFileRoutes(
       });
     // Django's MultiValueDict.items(): one entry per field name, the last file given under it.
     const byField = new Map<string, File>();
-    for (const [field, value] of form.entries()) if (typeof value !== 'string') byField.set(field, value);
+    let fileParts = 0;
+    for (const [field, value] of form.entries()) {
+      if (typeof value === 'string') continue;
+      // MultiPartParser counts every file part as it parses and raises TooManyFilesSent past the
+      // limit; that is not a DRF ParseError, so LS's exception handler answers it as a 500.
+      if (++fileParts > files.settings.maxUploadFiles)
+        throw new ApiError(500, 'The number of files exceeded settings.DATA_UPLOAD_MAX_NUMBER_FILES.');
+      byField.set(field, value);
+    }
     if (byField.size === 0) throw ApiError.validation(['load_tasks: No data found in DATA or in FILES']);
     for (const file of byField.values()) {
       const extension = posix.extname(file.name).toLowerCase();

@@ -246,6 +246,22 @@ describe('POST /api/projects/{id}/import?commit_to_project=false and /file-uploa
     expect(ls.uploadsOf(project)).toEqual([]);
   });
 
+  it('fails a request with more file parts than DATA_UPLOAD_MAX_NUMBER_FILES whole (500), storing nothing', async () => {
+    const form = (count: number) => {
+      const built = new FormData();
+      for (let n = 1; n <= count; n++) built.append(`file${n}`, new Blob([PDF]), `p${n}.png`);
+      return built;
+    };
+    const refused = await importForm(form(101));
+    expect(refused.status).toBe(500);
+    expect(await refused.json()).toMatchObject({
+      detail: 'The number of files exceeded settings.DATA_UPLOAD_MAX_NUMBER_FILES.',
+    });
+    expect(ls.uploadsOf(project)).toEqual([]);
+    expect((await importForm(form(100))).status).toBe(201);
+    expect(ls.uploadsOf(project)).toHaveLength(100);
+  });
+
   it('answers 500 for ids that are not a JSON list, and lists all with all=true', async () => {
     ls.putUpload(project, 'a.png', PDF);
     expect((await get(`/api/projects/${project}/file-uploads?ids=1,2`)).status).toBe(500);
@@ -276,6 +292,7 @@ describe('admin seeding of files', () => {
     expect(await (await admin('/files/settings', { localFilesServingEnabled: true })).json()).toEqual({
       localFilesServingEnabled: true,
       useNginxForUploads: false,
+      maxUploadFiles: 100,
     });
     expect((await get('/data/local-files/?d=srv/a.pdf')).status).toBe(200);
 

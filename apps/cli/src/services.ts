@@ -45,6 +45,7 @@ function createCore(config: ServiceConfig, log: Logger, name: string) {
     baseUrl: config.labelStudio.url,
     apiKey: config.labelStudio.apiKey,
     timeoutMs: config.labelStudio.timeoutMs,
+    uploadMaxFiles: config.labelStudio.uploadMaxFiles,
   });
   const runs = createRunStore(redis, config.redis.prefix, { retentionSec: config.runs.retentionSec });
   const projects = createProjectStore(redis, config.redis.prefix);

@@ -11,6 +11,7 @@ describe('loadServiceConfig', () => {
       apiKey: 'secret-token',
       timeoutMs: 30_000,
       writesPerSec: 20,
+      uploadMaxFiles: 100,
     });
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.gateway.port).toBe(9090);

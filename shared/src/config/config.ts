@@ -36,6 +36,8 @@ const ServiceEnv = z.object({
   LABEL_STUDIO_TIMEOUT_MS: positiveInt(30_000),
   /** Write-back jobs (bulk prediction imports) per second toward this Label Studio instance. */
   LABEL_STUDIO_WRITES_PER_SEC: positiveInt(20),
+  /** Most files in one upload to Label Studio: its DATA_UPLOAD_MAX_NUMBER_FILES (LS's default 100). */
+  LABEL_STUDIO_UPLOAD_MAX_FILES: positiveInt(100),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -139,7 +141,7 @@ const ClientEnv = z.object({
 });
 
 export interface ServiceConfig {
-  labelStudio: { url: string; apiKey: string; timeoutMs: number; writesPerSec: number };
+  labelStudio: { url: string; apiKey: string; timeoutMs: number; writesPerSec: number; uploadMaxFiles: number };
   redis: { url: string; prefix: string; autostart: boolean; dataDir: string };
   gateway: {
     port: number;
@@ -223,6 +225,7 @@ export function loadServiceConfig(env: Record<string, string | undefined>): Serv
       apiKey: e.LABEL_STUDIO_API_KEY,
       timeoutMs: e.LABEL_STUDIO_TIMEOUT_MS,
       writesPerSec: e.LABEL_STUDIO_WRITES_PER_SEC,
+      uploadMaxFiles: e.LABEL_STUDIO_UPLOAD_MAX_FILES,
     },
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX, autostart: e.REDIS_AUTOSTART === 'auto', dataDir: e.DATA_DIR },
     gateway: {

@@ -24,6 +24,51 @@ export interface LabelStudioClientOptions {
   timeoutMs?: number;
   /** Refresh an access token this long before its `exp`. @defaultValue 30 000 */
   refreshMarginMs?: number;
+  /**
+   * Most files in one upload request: LS's DATA_UPLOAD_MAX_NUMBER_FILES, past which Django fails
+   * the whole request. @defaultValue 100 (LS's default)
+   */
+  uploadMaxFiles?: number;
+}
+
+/** LS's default DATA_UPLOAD_MAX_NUMBER_FILES (core/settings/base.py). */
+export const DEFAULT_UPLOAD_MAX_FILES = 100;
+/**
+ * Bytes one upload request gathers before the next begins (a larger single file goes alone): keeps
+ * each request well under the body limits of the proxies usually in front of LS.
+ */
+export const UPLOAD_BATCH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Splits files into consecutive batches of at most `maxFiles` files and, unless a single file is
+ * larger, `maxBytes` bytes; the order is kept.
+ */
+export function uploadBatches<T extends { bytes: Uint8Array }>(
+  files: readonly T[],
+  maxFiles: number,
+  maxBytes: number,
+): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let currentBytes = 0;
+  for (const file of files) {
+    if (current.length > 0 && (current.length >= maxFiles || currentBytes + file.bytes.byteLength > maxBytes)) {
+      batches.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(file);
+    currentBytes += file.bytes.byteLength;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** A file to upload to a project. */
+export interface UploadFile {
+  name: string;
+  bytes: Uint8Array;
+  contentType: string;
 }
 
 export interface CallOptions {
@@ -416,6 +461,54 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
       request<LabelStudioTask>('PATCH', `/api/tasks/${id}/`, { body, signal: call.signal }) as Promise<LabelStudioTask>,
   };
 
+  const uploadMaxFiles = options.uploadMaxFiles ?? DEFAULT_UPLOAD_MAX_FILES;
+
+  /** One import request and its listing; resolves to `{id, url}` per file, in the order given. */
+  async function uploadBatch(
+    project: number,
+    files: readonly UploadFile[],
+    call: CallOptions,
+  ): Promise<{ id: number; url: string }[]> {
+    const form = new FormData();
+    files.forEach((file, index) => {
+      form.append(`file${index + 1}`, new Blob([file.bytes], { type: file.contentType }), file.name);
+    });
+    const path = `/api/projects/${project}/import?commit_to_project=false`;
+    const answer = await request<{ file_upload_ids?: unknown }>('POST', path, { body: form, signal: call.signal });
+    const ids = answer?.file_upload_ids;
+    if (!Array.isArray(ids) || ids.length !== files.length || !ids.every((id) => Number.isInteger(id))) {
+      throw new LabelStudioError({
+        message:
+          `POST /api/projects/${project}/import: expected ${files.length} file_upload_ids, got ` +
+          `${Array.isArray(ids) ? ids.length : 'none'} (an Enterprise async import answers without them)`,
+        kind: 'permanent',
+        status: 201,
+        method: 'POST',
+        path: `/api/projects/${project}/import`,
+      });
+    }
+    const listed =
+      (await request<{ id: number; file: string }[]>(
+        'GET',
+        `/api/projects/${project}/file-uploads?ids=${encodeURIComponent(JSON.stringify(ids))}`,
+        { signal: call.signal },
+      )) ?? [];
+    const byId = new Map(listed.map((upload) => [upload.id, upload.file]));
+    return (ids as number[]).map((id) => {
+      const file = byId.get(id);
+      if (file === undefined) {
+        throw new LabelStudioError({
+          message: `GET /api/projects/${project}/file-uploads: upload ${id} is not listed`,
+          kind: 'permanent',
+          status: 200,
+          method: 'GET',
+          path: `/api/projects/${project}/file-uploads`,
+        });
+      }
+      return { id, url: uploadUrl(file) };
+    });
+  }
+
   /**
    * Files stored by Label Studio without creating tasks (data_import/api.py · ImportAPI.sync_import,
    * uploader.py · create_file_uploads, FileUploadListAPI, serializers.py · FileUploadSerializer in LS 1.22):
@@ -425,57 +518,26 @@ export function createLabelStudioClient(options: LabelStudioClientOptions) {
    *    every file gets its own field), refuses an extension outside SUPPORTED_EXTENSIONS with a 400,
    *    stores each as a FileUpload named `upload/<project>/<8 hex>-<valid name>` and answers
    *    `201 {file_upload_ids: [...], task_count, could_be_tasks_list, ...}` (Community edition; the
-   *    Enterprise async import answers `{import: id}` instead, refused here).
+   *    Enterprise async import answers `{import: id}` instead, refused here). Django fails a request
+   *    with more than DATA_UPLOAD_MAX_NUMBER_FILES file parts whole, so files go in batches of at
+   *    most `uploadMaxFiles` (and about {@link UPLOAD_BATCH_BYTES}), one after the other.
    * 2. `GET /api/projects/{id}/file-uploads?ids=[...]` → `[{id, file, size?}]` (not paged, only the
    *    caller's own uploads), where `file` is the storage name (`use_url=False`); LS serves it at
    *    `/data/<file>` (MEDIA_URL), which is what a task's data references.
-   * Resolves to `{id, url}` per file, in the order given.
+   * Resolves to `{id, url}` per file, in the order given. A batch that fails fails the call; the
+   * batches before it stay stored.
    */
   const uploads = {
     create: async (
       project: number,
-      files: readonly { name: string; bytes: Uint8Array; contentType: string }[],
+      files: readonly UploadFile[],
       call: CallOptions = {},
     ): Promise<{ id: number; url: string }[]> => {
-      if (files.length === 0) return [];
-      const form = new FormData();
-      files.forEach((file, index) => {
-        form.append(`file${index + 1}`, new Blob([file.bytes], { type: file.contentType }), file.name);
-      });
-      const path = `/api/projects/${project}/import?commit_to_project=false`;
-      const answer = await request<{ file_upload_ids?: unknown }>('POST', path, { body: form, signal: call.signal });
-      const ids = answer?.file_upload_ids;
-      if (!Array.isArray(ids) || ids.length !== files.length || !ids.every((id) => Number.isInteger(id))) {
-        throw new LabelStudioError({
-          message:
-            `POST /api/projects/${project}/import: expected ${files.length} file_upload_ids, got ` +
-            `${Array.isArray(ids) ? ids.length : 'none'} (an Enterprise async import answers without them)`,
-          kind: 'permanent',
-          status: 201,
-          method: 'POST',
-          path: `/api/projects/${project}/import`,
-        });
+      const uploaded: { id: number; url: string }[] = [];
+      for (const batch of uploadBatches(files, uploadMaxFiles, UPLOAD_BATCH_BYTES)) {
+        uploaded.push(...(await uploadBatch(project, batch, call)));
       }
-      const listed =
-        (await request<{ id: number; file: string }[]>(
-          'GET',
-          `/api/projects/${project}/file-uploads?ids=${encodeURIComponent(JSON.stringify(ids))}`,
-          { signal: call.signal },
-        )) ?? [];
-      const byId = new Map(listed.map((upload) => [upload.id, upload.file]));
-      return (ids as number[]).map((id) => {
-        const file = byId.get(id);
-        if (file === undefined) {
-          throw new LabelStudioError({
-            message: `GET /api/projects/${project}/file-uploads: upload ${id} is not listed`,
-            kind: 'permanent',
-            status: 200,
-            method: 'GET',
-            path: `/api/projects/${project}/file-uploads`,
-          });
-        }
-        return { id, url: uploadUrl(file) };
-      });
+      return uploaded;
     },
   };
 
