@@ -11,6 +11,8 @@
  * - transcription: the text of the document in the `<TextArea>`; an encrypted PDF opens with the
  *   password from task data or the run options (same model_version), and fails alone without it;
  * - text: the text lands in a task data field, and a `patterns` run then labels that field;
+ * - layout of a document longer than a page-image batch: rendered and uploaded a batch at a time,
+ *   the page list in page order;
  * - layout with page images in S3;
  * - `/setup` without Extra params picks `pdf` for a layout or `<PDF>` config.
  */
@@ -19,7 +21,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunView } from '../../shared/src/runs/run-store.ts';
+import { minimalPdf } from '../../workers/pdf/src/extract/testing/minimal-pdf.ts';
 import { LAYOUT_TEMPLATE, TRANSCRIPTION_TEMPLATE } from '../../workers/pdf/src/ls-templates.ts';
+import { PAGE_IMAGE_BATCH } from '../../workers/pdf/src/pdf.pipeline.ts';
 import { pdfDatasetsDir } from '../support/pdf-text-compare.ts';
 import { startTestS3Server, type TestS3Server } from '../support/s3-server.ts';
 import { type Stack, startStack, waitFor } from '../support/stack.ts';
@@ -180,6 +184,40 @@ describe('the pdf pipeline end to end', () => {
     expect(again).toMatchObject({ status: 'completed', done: 2, failed: 4, modelVersion: run.modelVersion });
     expect(stack.ls.uploadsOf(project)).toHaveLength(uploads);
     expect(checkLayout(stack, project, run.modelVersion)).toStrictEqual(first);
+  });
+
+  it("renders and uploads a long document's page images a batch at a time, in page order", async () => {
+    stack = await startStack();
+    const project = stack.ls.createProject({ label_config: LAYOUT_CONFIG }).id;
+    // Every page a different width, so each stored image tells which page it is.
+    const pageCount = PAGE_IMAGE_BATCH + 4;
+    const widths = Array.from({ length: pageCount }, (_, index) => 200 + 10 * index);
+    const long = minimalPdf(
+      widths.map((width, index) => ({
+        width,
+        height: 300,
+        texts: [{ x: 20, y: 60, size: 12, text: `Page ${index + 1} of the long report` }],
+      })),
+    );
+    const upload = stack.ls.putUpload(project, 'long.pdf', long);
+    const task = stack.ls.createTasks(project, { tasks: [{ data: { pdf: upload.url, pages: [] } }] }).firstId!;
+    const importsBefore = stack.ls.counters().requests['projects.import'] ?? 0;
+
+    const run = await runToEnd(stack, { project, pipeline: 'pdf', options: { pageImageScale: 1 } });
+    expect(run).toMatchObject({ status: 'completed', done: 1, failed: 0 });
+    // One upload request per batch: the pages were never all rendered at once.
+    expect((stack.ls.counters().requests['projects.import'] ?? 0) - importsBefore).toBe(2);
+    const pages = (stack.ls.getTask(task)!.data as { pages: string[] }).pages;
+    expect(pages).toHaveLength(pageCount);
+    pages.forEach((url, index) => {
+      expect(url).toMatch(new RegExp(`page-${index + 1}\\.png$`));
+      const png = stack!.ls.uploadBytes(url.slice('/data/'.length))!;
+      // The PNG's IHDR width (bytes 16..19, big-endian) is the page's width at 1 px/pt.
+      expect(Buffer.from(png).readUInt32BE(16)).toBe(widths[index]);
+    });
+    const regions = stack.ls.predictionsOf(project).flatMap((prediction) => prediction.result as Region[]);
+    const last = regions.find((region) => region.item_index === pageCount - 1);
+    expect(last?.original_width).toBe(widths[pageCount - 1]);
   });
 
   it('transcribes the document into the TextArea, and writes the text for an NER run', async () => {

@@ -61,6 +61,7 @@ function pdfPipeline(
           (await run.dataAccess.resolver.resolve({ value, taskId, signal, maxBytes: config.pdf.maxBytes })).bytes
       : notHere,
     extract: run ? (bytes, options, signal) => run.pool.extract(bytes, options, signal) : notHere,
+    render: run ? (bytes, options, signal) => run.pool.render(bytes, options, signal) : notHere,
     tasks: {
       list: (project, ids, signal) => labelStudio.tasks.listByIds(project, ids, { signal }),
       async updateData(task, data, signal) {

@@ -10,8 +10,9 @@
  * - the file cannot be read for good (404, refused URL, too large) or the PDF cannot be extracted
  *   (not a PDF, damaged, wrong password, over a limit) → a per-task error naming the reason;
  * - a passing failure (LS or the file host down, a timeout, 429) → the chunk throws and is retried;
- * - `layout` renders the pages, stores them (page-images.ts) and writes their URLs into the task's
- *   data through `PATCH /api/tasks/{id}/` before its regions are returned; `text` writes the
+ * - `layout` renders the pages {@link PAGE_IMAGE_BATCH} at a time, stores each batch
+ *   (page-images.ts) and, once all are stored, writes their URLs into the task's data through
+ *   `PATCH /api/tasks/{id}/` before its regions are returned; `text` writes the
  *   extracted text into `textField` and returns an empty result (the prediction records that the
  *   task was processed; an NER run labels the text). A task whose data already holds the same
  *   rendering, or the same text, is not written again.
@@ -45,6 +46,11 @@ const PIPELINE_VERSION = '1';
  * the PDFs that would have shared its chunk.
  */
 const MAX_CHUNK_SIZE = 1;
+/**
+ * Layout page images are rendered and stored this many pages at a time, so a long document's
+ * PNGs never all sit in memory (a page at the default scale is 0.3–1.5 MB).
+ */
+export const PAGE_IMAGE_BATCH = 16;
 
 export interface RenderedPage {
   index: number;
@@ -57,11 +63,13 @@ export interface PdfPipelineDeps {
   /** The task data value (a URL or storage URI) → the file's bytes; throws classified errors. */
   readFile(input: { value: string; taskId: number; signal: AbortSignal }): Promise<Uint8Array>;
   /** Extraction off the event loop (the extraction pool); PdfExtractionError for a file it cannot read. */
-  extract(
+  extract(bytes: Uint8Array, options: ExtractOptions, signal: AbortSignal): Promise<ExtractedDocument>;
+  /** PNGs of some pages (0-based indices, in that order), off the event loop, opened like `extract`. */
+  render(
     bytes: Uint8Array,
-    options: ExtractOptions & { renderPages?: { scale: number } },
+    options: Omit<ExtractOptions, 'ocr'> & { scale: number; pages: readonly number[] },
     signal: AbortSignal,
-  ): Promise<ExtractedDocument & { pageImages?: RenderedPage[] }>;
+  ): Promise<RenderedPage[]>;
   /** LS tasks: the current data of some tasks of a project, and replacing one task's data. */
   tasks: {
     list(
@@ -86,6 +94,11 @@ function renderingDigest(bytes: Uint8Array, scale: number): string {
 }
 
 const isPermanent = (error: unknown) => classifyFailure(error).kind === 'permanent';
+
+const pdfFailure = (task: PipelineTask, error: PdfExtractionError): PipelineOutcome => ({
+  task: task.id,
+  error: `PDF ${error.code}: ${error.message}`,
+});
 
 export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
   return {
@@ -136,21 +149,11 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
           data[pagesDigestField(template.pagesField)] === digest &&
           Array.isArray(data[template.pagesField]);
 
-        let document: ExtractedDocument & { pageImages?: RenderedPage[] };
+        let document: ExtractedDocument;
         try {
-          document = await deps.extract(
-            bytes,
-            {
-              ...deps.limits,
-              ocr: options.ocr,
-              password,
-              ...(template.kind === 'layout' && !pagesStored ? { renderPages: { scale: options.pageImageScale } } : {}),
-            },
-            signal,
-          );
+          document = await deps.extract(bytes, { ...deps.limits, ocr: options.ocr, password }, signal);
         } catch (error) {
-          if (error instanceof PdfExtractionError)
-            return { task: task.id, error: `PDF ${error.code}: ${error.message}` };
+          if (error instanceof PdfExtractionError) return pdfFailure(task, error);
           throw error;
         }
 
@@ -164,16 +167,17 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
           }
           return { task: task.id, result: [], score: null };
         }
-        return predictLayout(project, task, data, document, template, digest, pagesStored, signal);
+        const rendering = { bytes, password, digest };
+        return predictLayout(project, task, data, document, template, rendering, pagesStored, signal);
       }
 
       async function predictLayout(
         project: number,
         task: PipelineTask,
         data: Record<string, unknown>,
-        document: ExtractedDocument & { pageImages?: RenderedPage[] },
+        document: ExtractedDocument,
         layout: Extract<PdfTemplate, { kind: 'layout' }>,
-        digest: string,
+        rendering: { bytes: Uint8Array; password: string | undefined; digest: string },
         pagesStored: boolean,
         signal: AbortSignal,
       ): Promise<PipelineOutcome> {
@@ -185,17 +189,33 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
             height: Math.round(page.height * options.pageImageScale),
           }));
         } else {
-          const images = document.pageImages ?? [];
-          const urls = await deps.pageImages!.store(
-            { project, task: task.id, digest, pages: images.map((image) => ({ index: image.index, png: image.png })) },
-            signal,
-          );
+          const urls: string[] = [];
+          sizes = [];
+          for (let first = 0; first < document.pageCount; first += PAGE_IMAGE_BATCH) {
+            const pages = Array.from(
+              { length: Math.min(PAGE_IMAGE_BATCH, document.pageCount - first) },
+              (_, offset) => first + offset,
+            );
+            let images: RenderedPage[];
+            try {
+              images = await deps.render(
+                rendering.bytes,
+                { ...deps.limits, password: rendering.password, scale: options.pageImageScale, pages },
+                signal,
+              );
+            } catch (error) {
+              if (error instanceof PdfExtractionError) return pdfFailure(task, error);
+              throw error;
+            }
+            const stored = { project, task: task.id, digest: rendering.digest, pages: images };
+            urls.push(...(await deps.pageImages!.store(stored, signal)));
+            sizes.push(...images.map((image) => ({ width: image.width, height: image.height })));
+          }
           await deps.tasks.updateData(
             task.id,
-            { ...data, [layout.pagesField]: urls, [pagesDigestField(layout.pagesField)]: digest },
+            { ...data, [layout.pagesField]: urls, [pagesDigestField(layout.pagesField)]: rendering.digest },
             signal,
           );
-          sizes = images.map((image) => ({ width: image.width, height: image.height }));
         }
         const { result } = layoutResult(document, layout, sizes, `${task.id}-`);
         return { task: task.id, result: result as LabelStudioRegion[], score: null };

@@ -7,8 +7,10 @@
  * boxes, the fonts that decode symbol-font text (symbol-fonts.ts) and the layers that hide text
  * (optional-content.ts) → text runs (content and annotations) → tables (rulings + alignment) →
  * OCR decision (with a `context.ocr`; without one, every page keeps its text layer, `empty` when
- * it has none) → layout (or the OCR lines' layout), optional PNG rendering; finally document-level roles
- * (headings, title, headers, footers) and the texts. Every failure is a PdfExtractionError
+ * it has none) → layout (or the OCR lines' layout); finally document-level roles (headings, title,
+ * headers, footers) and the texts. `renderDocumentPages` opens a PDF the same way and renders chosen
+ * pages to PNG (the layout template's page images, asked for a batch at a time so that a long
+ * document's images never all sit in memory). Every failure is a PdfExtractionError
  * (errors.ts); a page that runs past `pageTimeoutMs` fails the document with `page_timeout` (a
  * page stuck in synchronous code can only be stopped by the pool terminating the thread, which it
  * does from the progress events this function reports).
@@ -59,27 +61,27 @@ export type ExtractionProgress =
 export interface ExtractContext {
   /** OCR for pages that need it; without one such pages come out `empty`. */
   ocr?: PageRecogniser | undefined;
-  /** Also render every page to PNG at this scale (pixels per point). */
-  renderPages?: { scale: number } | undefined;
   onProgress?: ((event: ExtractionProgress) => void) | undefined;
   /** Notes that do not fail the document (a page's tables could not be read). */
   onWarning?: ((warning: { pageIndex: number; message: string }) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
 
-export type ExtractionResult = ExtractedDocument & { pageImages?: PageImage[] };
+export type ExtractionResult = ExtractedDocument;
 
-interface PageResult {
-  page: ExtractedPage;
-  image?: PageImage;
-}
+/** What opening a PDF needs: its password and the limits checked before any page is read. */
+export type OpenOptions = Pick<ExtractOptions, 'password' | 'maxBytes' | 'maxPages' | 'pageTimeoutMs'>;
 
-export async function extractDocument(
+/**
+ * Checks and opens the PDF, then runs `use` on it, the document freed afterwards whatever
+ * happened; `opened` is reported with the page count. Failures are classified.
+ */
+async function withOpenDocument<T>(
   bytes: Uint8Array,
-  options: ExtractOptions,
-  context: ExtractContext = {},
-): Promise<ExtractionResult> {
-  const started = performance.now();
+  options: OpenOptions,
+  context: Pick<ExtractContext, 'onProgress' | 'signal'>,
+  use: (document: PDFDocumentProxy) => Promise<T>,
+): Promise<T> {
   checkPdfBytes(bytes, options.maxBytes);
   context.signal?.throwIfAborted();
   const task = loadPdf(bytes, { password: options.password });
@@ -90,7 +92,6 @@ export async function extractDocument(
     },
   );
   try {
-    const opened = performance.now();
     const pageCount = document.numPages;
     if (pageCount === 0) throw new PdfExtractionError('no_pages', 'the PDF has no pages');
     if (pageCount > options.maxPages)
@@ -99,30 +100,59 @@ export async function extractDocument(
         `the PDF has ${pageCount} pages, more than the limit of ${options.maxPages}`,
       );
     context.onProgress?.({ type: 'opened', pageCount });
+    return await use(document);
+  } finally {
+    // The document's memory goes back whatever happened; a failing teardown changes nothing for the caller.
+    await task.destroy().catch(() => undefined);
+  }
+}
+
+/** Runs `work` for each page index in turn, each within the page timeout and reported as progress. */
+async function eachPage<T>(
+  indices: readonly number[],
+  options: Pick<ExtractOptions, 'pageTimeoutMs'>,
+  context: Pick<ExtractContext, 'onProgress' | 'signal'>,
+  work: (index: number, signal: AbortSignal) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (const index of indices) {
+    context.signal?.throwIfAborted();
+    context.onProgress?.({ type: 'page-start', index });
+    const controller = new AbortController();
+    const result = await withTimeout(
+      work(index, controller.signal),
+      options.pageTimeoutMs,
+      `page ${index + 1}`,
+      controller,
+    ).catch((error: unknown) => {
+      throw classifyPdfError(error);
+    });
+    results.push(result);
+    context.onProgress?.({ type: 'page-done', index });
+  }
+  return results;
+}
+
+export async function extractDocument(
+  bytes: Uint8Array,
+  options: ExtractOptions,
+  context: ExtractContext = {},
+): Promise<ExtractionResult> {
+  const started = performance.now();
+  return withOpenDocument(bytes, options, context, async (document) => {
+    const opened = performance.now();
+    const pageCount = document.numPages;
     const layers = await documentLayers(document, context);
-    const results: PageResult[] = [];
-    for (let index = 0; index < pageCount; index++) {
-      context.signal?.throwIfAborted();
-      context.onProgress?.({ type: 'page-start', index });
-      const controller = new AbortController();
-      const result = await withTimeout(
-        extractPage(document, index, layers, options, context, controller.signal),
-        options.pageTimeoutMs,
-        `page ${index + 1}`,
-        controller,
-      ).catch((error: unknown) => {
-        throw classifyPdfError(error);
-      });
-      results.push(result);
-      context.onProgress?.({ type: 'page-done', index });
-    }
+    const indices = Array.from({ length: pageCount }, (_, index) => index);
+    const extracted = await eachPage(indices, options, context, (index, signal) =>
+      extractPage(document, index, layers, options, context, signal),
+    );
     const pagesDone = performance.now();
-    const roled = assignRoles(results.map(({ page }) => page));
-    const pages = results.map(({ page }, index) => {
+    const roled = assignRoles(extracted);
+    const pages = extracted.map((page, index) => {
       const blocks = roled[index]!.blocks;
       return { ...page, blocks, text: pageText(blocks) };
     });
-    const images = results.flatMap(({ image }) => (image ? [image] : []));
     return {
       pageCount,
       pages,
@@ -132,12 +162,28 @@ export async function extractDocument(
         pages: round(pagesDone - opened),
         total: round(performance.now() - started),
       },
-      ...(context.renderPages ? { pageImages: images } : {}),
     };
-  } finally {
-    // The document's memory goes back whatever happened; a failing teardown changes nothing for the caller.
-    await task.destroy().catch(() => undefined);
-  }
+  });
+}
+
+/**
+ * Renders the given pages (0-based indices; the caller knows the page count from the extraction)
+ * to PNG at `scale` pixels per point (lowered for a page past the render cap, see
+ * render-page.ts). Opens the PDF as extractDocument does; each page has `pageTimeoutMs`.
+ */
+export async function renderDocumentPages(
+  bytes: Uint8Array,
+  options: OpenOptions & { scale: number; pages: readonly number[] },
+  context: Pick<ExtractContext, 'onProgress' | 'signal'> = {},
+): Promise<PageImage[]> {
+  return withOpenDocument(bytes, options, context, (document) =>
+    eachPage(options.pages, options, context, async (index, signal) => {
+      const page = await document.getPage(index + 1);
+      const rendered = await renderPagePng(page, { scale: options.scale, signal });
+      page.cleanup();
+      return { index, png: rendered.png, width: rendered.width, height: rendered.height };
+    }),
+  );
 }
 
 /** Empty: what the page readers see when the page's operator list could not be built. */
@@ -162,7 +208,7 @@ async function extractPage(
   options: ExtractOptions,
   context: ExtractContext,
   signal: AbortSignal,
-): Promise<PageResult> {
+): Promise<ExtractedPage> {
   const page = await document.getPage(index + 1);
   const viewport = page.getViewport({ scale: 1 });
   const { width, height } = viewport;
@@ -240,26 +286,18 @@ async function extractPage(
   const ocrMs = performance.now() - mark;
   blocks ??= layoutPage({ width, height, runs, tables, figures });
 
-  let image: PageImage | undefined;
-  if (context.renderPages) {
-    const rendered = await renderPagePng(page, { scale: context.renderPages.scale, signal });
-    image = { index, png: rendered.png, width: rendered.width, height: rendered.height };
-  }
   page.cleanup();
   const source: ExtractedPage['source'] = ocr ? 'ocr' : runs.length > 0 ? 'text' : 'empty';
   return {
-    page: {
-      index,
-      width,
-      height,
-      source,
-      blocks,
-      tables,
-      text: pageText(blocks),
-      ...(ocr ? { ocr } : {}),
-      timingsMs: { text: round(textMs), tables: round(tablesMs), ocr: round(ocrMs) },
-    },
-    ...(image ? { image } : {}),
+    index,
+    width,
+    height,
+    source,
+    blocks,
+    tables,
+    text: pageText(blocks),
+    ...(ocr ? { ocr } : {}),
+    timingsMs: { text: round(textMs), tables: round(tablesMs), ocr: round(ocrMs) },
   };
 }
 

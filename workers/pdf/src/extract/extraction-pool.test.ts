@@ -112,16 +112,17 @@ describe('createExtractionPool', () => {
     }
   });
 
-  it('renders page images as PNGs when asked', async () => {
-    const document = await pool.extract(minimalPdf([twoColumnPage(2), twoColumnPage(1)]), {
-      ...options,
-      renderPages: { scale: 0.5 },
-    });
-    expect(document.pageImages?.map((image) => [image.index, image.width, image.height])).toEqual([
+  it('renders the pages asked for as PNGs, in the order asked, with the extraction’s limits', async () => {
+    const bytes = minimalPdf([twoColumnPage(2), twoColumnPage(1), { texts: [] }]);
+    const images = await pool.render(bytes, { ...options, scale: 0.5, pages: [2, 0] });
+    expect(images.map((image) => [image.index, image.width, image.height])).toEqual([
+      [2, 306, 396],
       [0, 306, 396],
-      [1, 306, 396],
     ]);
-    expect([...document.pageImages![0]!.png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+    expect([...images[0]!.png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+    await expect(pool.render(bytes, { ...options, maxPages: 2, scale: 0.5, pages: [0] })).rejects.toMatchObject({
+      code: 'too_many_pages',
+    });
   });
 
   it('OCRs a page in its thread when asked, loading the OCR engine there', async () => {

@@ -11,8 +11,10 @@
  *   terminated the same way if it was running.
  * - A thread that runs out of its `resourceLimits` heap rejects its call with `out_of_memory`; any
  *   other death of a thread rejects only the call it was running (`damaged`).
- * - Results come back as structured clones; page PNGs (`renderPages`) are transferred. The input
- *   bytes are copied into the thread, so the caller's array stays usable.
+ * - `extract` gives the document's structure; `render` gives PNGs of some of its pages (the layout
+ *   template asks for a batch at a time), opening the PDF the same way, with the same limits.
+ * - Results come back as structured clones; page PNGs are transferred. The input bytes are copied
+ *   into the thread, so the caller's array stays usable.
  * - OCR runs on CPU, or with `ocrDevice: 'cuda'` on the CUDA execution provider; a thread where
  *   that cannot load runs OCR on CPU, and the pool logs it once.
  * - `close()` rejects waiting and running calls and terminates every thread; it is idempotent.
@@ -22,8 +24,8 @@ import { Worker } from 'node:worker_threads';
 import type { OcrDevice } from '../ocr/ocr-engine.ts';
 import { type ExtractOptions, PdfExtractionError } from './document.ts';
 import { deserializePdfError } from './errors.ts';
-import type { ExtractionResult } from './extract-document.ts';
-import type { FromWorker, ToWorker, WorkerSetup } from './extraction-protocol.ts';
+import type { ExtractionResult, PageImage } from './extract-document.ts';
+import type { FromWorker, RenderOptions, ToWorker, WorkerSetup } from './extraction-protocol.ts';
 
 export interface PoolLogger {
   warn(object: object, message: string): void;
@@ -46,10 +48,12 @@ export interface ExtractionPoolOptions {
   log?: PoolLogger | undefined;
 }
 
-export type PoolExtractOptions = ExtractOptions & { renderPages?: { scale: number } | undefined };
+export type { RenderOptions } from './extraction-protocol.ts';
 
 export interface ExtractionPool {
-  extract(bytes: Uint8Array, options: PoolExtractOptions, signal?: AbortSignal): Promise<ExtractionResult>;
+  extract(bytes: Uint8Array, options: ExtractOptions, signal?: AbortSignal): Promise<ExtractionResult>;
+  /** PNGs of the pages `options.pages` (0-based, within the document), in that order. */
+  render(bytes: Uint8Array, options: RenderOptions, signal?: AbortSignal): Promise<PageImage[]>;
   close(): Promise<void>;
 }
 
@@ -57,22 +61,35 @@ export const DEFAULT_MAX_OLD_GENERATION_SIZE_MB = 2048;
 const DEFAULT_TIMEOUT_SLACK_MS = 2000;
 const WORKER_URL = new URL('./extraction-worker.ts', import.meta.url);
 
+type Request = { type: 'extract'; options: ExtractOptions } | { type: 'render'; options: RenderOptions };
+
 interface Call {
   id: number;
   bytes: Uint8Array;
-  options: PoolExtractOptions;
+  request: Request;
   signal: AbortSignal | undefined;
-  resolve(result: ExtractionResult): void;
+  resolve(result: ExtractionResult | PageImage[]): void;
   reject(error: unknown): void;
   onAbort: () => void;
   /** What the thread is doing, for the timeout message. */
   stage: string;
 }
 
+type Outcome = { result: ExtractionResult | PageImage[] } | { error: unknown };
+
 interface Slot {
   worker: Worker;
   call: Call | undefined;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** The message for a call: only the options the thread reads (no functions, nothing extra). */
+function toWorker({ id, bytes, request }: Call): ToWorker {
+  const { password, maxBytes, maxPages, pageTimeoutMs } = request.options;
+  const open = { password, maxBytes, maxPages, pageTimeoutMs };
+  return request.type === 'extract'
+    ? { type: 'extract', id, bytes, options: { ...open, ocr: request.options.ocr } }
+    : { type: 'render', id, bytes, options: { ...open, scale: request.options.scale, pages: request.options.pages } };
 }
 
 export function createExtractionPool(options: ExtractionPoolOptions): ExtractionPool {
@@ -90,7 +107,7 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
   let nextId = 1;
   let closed = false;
 
-  function settle(call: Call, outcome: { result: ExtractionResult } | { error: unknown }) {
+  function settle(call: Call, outcome: Outcome) {
     call.signal?.removeEventListener('abort', call.onAbort);
     if ('result' in outcome) call.resolve(outcome.result);
     else call.reject(outcome.error);
@@ -131,7 +148,7 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
   }
 
   /** Ends the slot's call (if any) with the outcome; the slot becomes idle. */
-  function finishCall(slot: Slot, outcome: { result: ExtractionResult } | { error: unknown }) {
+  function finishCall(slot: Slot, outcome: Outcome) {
     const call = slot.call;
     clearTimeout(slot.timer);
     slot.timer = undefined;
@@ -153,7 +170,7 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
   function watch(slot: Slot, call: Call, stage: string) {
     call.stage = stage;
     clearTimeout(slot.timer);
-    const limitMs = call.options.pageTimeoutMs;
+    const limitMs = call.request.options.pageTimeoutMs;
     slot.timer = setTimeout(() => {
       kill(slot, new PdfExtractionError('page_timeout', `${call.stage} took longer than the limit of ${limitMs} ms`));
     }, limitMs + slackMs);
@@ -184,6 +201,10 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
         finishCall(slot, { result: message.document });
         dispatch();
         return;
+      case 'rendered':
+        finishCall(slot, { result: message.images });
+        dispatch();
+        return;
       case 'error': {
         const error = deserializePdfError(message.error);
         // pdfjs may still be busy with the page that timed out inside the thread: start afresh.
@@ -208,52 +229,43 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
       slot.call = call;
       slot.worker.ref();
       watch(slot, call, 'opening the PDF');
-      const message: ToWorker = {
-        type: 'extract',
-        id: call.id,
-        bytes: call.bytes,
-        options: {
-          password: call.options.password,
-          ocr: call.options.ocr,
-          maxBytes: call.options.maxBytes,
-          maxPages: call.options.maxPages,
-          pageTimeoutMs: call.options.pageTimeoutMs,
-        },
-        renderPages: call.options.renderPages,
-      };
-      slot.worker.postMessage(message);
+      slot.worker.postMessage(toWorker(call));
     }
   }
 
+  function submit(bytes: Uint8Array, request: Request, signal: AbortSignal | undefined): Promise<unknown> {
+    if (closed) return Promise.reject(new Error('the extraction pool is closed'));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const call: Call = {
+        id: nextId++,
+        bytes,
+        request,
+        signal,
+        resolve,
+        reject,
+        stage: 'waiting',
+        onAbort: () => {
+          const queued = waiting.indexOf(call);
+          if (queued !== -1) {
+            waiting.splice(queued, 1);
+            settle(call, { error: signal!.reason });
+            return;
+          }
+          const slot = [...slots].find((candidate) => candidate.call === call);
+          if (slot !== undefined) kill(slot, signal!.reason);
+        },
+      };
+      signal?.addEventListener('abort', call.onAbort, { once: true });
+      waiting.push(call);
+      dispatch();
+    });
+  }
+
   return {
-    extract(bytes, extractOptions, signal) {
-      if (closed) return Promise.reject(new Error('the extraction pool is closed'));
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      return new Promise<ExtractionResult>((resolve, reject) => {
-        const call: Call = {
-          id: nextId++,
-          bytes,
-          options: extractOptions,
-          signal,
-          resolve,
-          reject,
-          stage: 'waiting',
-          onAbort: () => {
-            const queued = waiting.indexOf(call);
-            if (queued !== -1) {
-              waiting.splice(queued, 1);
-              settle(call, { error: signal!.reason });
-              return;
-            }
-            const slot = [...slots].find((candidate) => candidate.call === call);
-            if (slot !== undefined) kill(slot, signal!.reason);
-          },
-        };
-        signal?.addEventListener('abort', call.onAbort, { once: true });
-        waiting.push(call);
-        dispatch();
-      });
-    },
+    extract: (bytes, options, signal) =>
+      submit(bytes, { type: 'extract', options }, signal) as Promise<ExtractionResult>,
+    render: (bytes, options, signal) => submit(bytes, { type: 'render', options }, signal) as Promise<PageImage[]>,
     async close() {
       if (closed) return;
       closed = true;
