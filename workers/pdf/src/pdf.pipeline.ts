@@ -38,6 +38,7 @@ import { type ExtractedDocument, type ExtractOptions, PdfExtractionError } from 
 import { chooseTemplate, documentText, layoutResult, type PdfTemplate, transcriptionResult } from './ls-templates.ts';
 import type { PageImageStore } from './page-images.ts';
 import { PdfOptions } from './pdf.options.ts';
+import { renderedSize } from './render/render-page.ts';
 
 const PIPELINE_VERSION = '1';
 /**
@@ -184,10 +185,7 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
         let sizes: { width: number; height: number }[];
         if (pagesStored) {
           // Same bytes, same scale: the stored pages have the size this rendering would have.
-          sizes = document.pages.map((page) => ({
-            width: Math.round(page.width * options.pageImageScale),
-            height: Math.round(page.height * options.pageImageScale),
-          }));
+          sizes = document.pages.map((page) => renderedSize(page.width, page.height, options.pageImageScale));
         } else {
           const urls: string[] = [];
           sizes = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPdf, type PDFDocumentLoadingTask, type PDFDocumentProxy } from '../extract/pdfjs.ts';
-import { minimalPdf } from '../extract/testing/minimal-pdf.ts';
-import { DEFAULT_MAX_PIXELS, fitRenderScale, renderPage, renderPagePng } from './render-page.ts';
+import { minimalPdf, type PdfPage } from '../extract/testing/minimal-pdf.ts';
+import { DEFAULT_MAX_PIXELS, fitRenderScale, renderedSize, renderPage, renderPagePng } from './render-page.ts';
 
 describe('fitRenderScale', () => {
   it.each([
@@ -107,5 +107,43 @@ describe('renderPage', () => {
     await expect(rendering).rejects.toBe(reason);
     // The page still renders afterwards.
     await expect(renderPage(page, { scale: 1 })).resolves.toMatchObject({ width: 200 });
+  });
+});
+
+describe('renderedSize', () => {
+  // Odd page sides, where rounding and the bitmap's ceil part ways, a rotated page, and a capped one.
+  const pages: PdfPage[] = [
+    { width: 100.2, height: 55.5, texts: [] },
+    { width: 100.2, height: 55.5, texts: [], rotate: 90 },
+    { width: 333.3, height: 71.7, texts: [] },
+  ];
+  let task: PDFDocumentLoadingTask;
+  let pdf: PDFDocumentProxy;
+  beforeAll(async () => {
+    task = loadPdf(minimalPdf(pages));
+    pdf = await task.promise;
+  });
+  afterAll(async () => {
+    await task.destroy();
+  });
+
+  it.each([
+    [1, 1.5, undefined],
+    [2, 1.5, undefined],
+    [3, 0.7, undefined],
+    [3, 4, 20_000],
+  ])('is the size page %d is rendered at (scale %d, cap %s)', async (number, scale, maxPixels) => {
+    const page = await pdf.getPage(number);
+    const { width, height } = page.getViewport({ scale: 1 });
+    const rendered = await renderPagePng(page, { scale, ...(maxPixels ? { maxPixels } : {}) });
+    expect(renderedSize(width, height, scale, maxPixels)).toEqual({
+      width: rendered.width,
+      height: rendered.height,
+      scale: rendered.scale,
+    });
+  });
+
+  it('differs from rounding where the bitmap takes the partial pixel', () => {
+    expect(renderedSize(100.2, 55.5, 1.5)).toMatchObject({ width: 151, height: 84 });
   });
 });

@@ -58,12 +58,31 @@ export function fitRenderScale(widthPt: number, heightPt: number, scale: number,
   return fitted;
 }
 
+/**
+ * The bitmap a `widthPt` × `heightPt` page (as displayed) is rendered to at `scale`: the scale
+ * actually used ({@link fitRenderScale}) and the sides, `ceil(side × scale)`, at least 1 pixel.
+ * Pure, so a page's image size is known without rendering it.
+ */
+export function renderedSize(
+  widthPt: number,
+  heightPt: number,
+  scale: number,
+  maxPixels: number = DEFAULT_MAX_PIXELS,
+): { width: number; height: number; scale: number } {
+  const fitted = fitRenderScale(widthPt, heightPt, scale, maxPixels);
+  return {
+    width: Math.max(1, Math.ceil(widthPt * fitted)),
+    height: Math.max(1, Math.ceil(heightPt * fitted)),
+    scale: fitted,
+  };
+}
+
 async function drawPage(page: PDFPageProxy, options: RenderOptions): Promise<{ canvas: Canvas; scale: number }> {
   options.signal?.throwIfAborted();
   const unscaled = page.getViewport({ scale: 1 });
-  const scale = fitRenderScale(unscaled.width, unscaled.height, options.scale, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const { width, height, scale } = renderedSize(unscaled.width, unscaled.height, options.scale, options.maxPixels);
   const viewport = page.getViewport({ scale });
-  const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)));
+  const canvas = createCanvas(width, height);
   const context = canvas.getContext('2d');
   // pdfjs paints its background over the viewport only; the canvas's rounded-up edge stays white too.
   context.fillStyle = 'rgb(255,255,255)';
