@@ -12,7 +12,7 @@
  *   password from task data or the run options (same model_version), and fails alone without it;
  * - text: the text lands in a task data field, and a `patterns` run then labels that field;
  * - layout of a document longer than a page-image batch: rendered and uploaded a batch at a time,
- *   the page list in page order;
+ *   the page list in page order, and a retry after a failed write resumes without uploading again;
  * - layout with page images in S3;
  * - `/setup` without Extra params picks `pdf` for a layout or `<PDF>` config.
  */
@@ -186,7 +186,7 @@ describe('the pdf pipeline end to end', () => {
     expect(checkLayout(stack, project, run.modelVersion)).toStrictEqual(first);
   });
 
-  it("renders and uploads a long document's page images a batch at a time, in page order", async () => {
+  it("renders and uploads a long document's page images a batch at a time, and resumes after a failure", async () => {
     stack = await startStack();
     const project = stack.ls.createProject({ label_config: LAYOUT_CONFIG }).id;
     // Every page a different width, so each stored image tells which page it is.
@@ -202,11 +202,16 @@ describe('the pdf pipeline end to end', () => {
     const upload = stack.ls.putUpload(project, 'long.pdf', long);
     const task = stack.ls.createTasks(project, { tasks: [{ data: { pdf: upload.url, pages: [] } }] }).firstId!;
     const importsBefore = stack.ls.counters().requests['projects.import'] ?? 0;
+    // Every page is stored, then writing the page list into the task fails once: the retry
+    // finds the stored batches in its checkpoints and neither renders nor uploads them again.
+    stack.ls.failNext([{ kind: '500-before', route: 'tasks.patch' }]);
 
     const run = await runToEnd(stack, { project, pipeline: 'pdf', options: { pageImageScale: 1 } });
     expect(run).toMatchObject({ status: 'completed', done: 1, failed: 0 });
-    // One upload request per batch: the pages were never all rendered at once.
+    expect(stack.ls.counters().requests['tasks.patch']).toBe(2);
+    // One upload request per batch (the pages were never all rendered at once), and none again.
     expect((stack.ls.counters().requests['projects.import'] ?? 0) - importsBefore).toBe(2);
+    expect(stack.ls.uploadsOf(project)).toHaveLength(1 + pageCount);
     const pages = (stack.ls.getTask(task)!.data as { pages: string[] }).pages;
     expect(pages).toHaveLength(pageCount);
     pages.forEach((url, index) => {

@@ -11,6 +11,7 @@ import { createDataAccess, type DataAccess } from '@prelabel/shared/data-access/
 import type { LabelStudioClient } from '@prelabel/shared/label-studio/client';
 import type { Logger } from '@prelabel/shared/logging/logger';
 import type { Pipeline } from '@prelabel/shared/pipelines/pipeline';
+import type { Checkpoints } from '@prelabel/shared/runtime/checkpoints';
 import { DEFAULT_NER_MODEL_DIR } from '@prelabel/worker-ner/default-model';
 import { createNerPipeline } from '@prelabel/worker-ner/ner.pipeline';
 import { describeNerModel, loadNerModel, type NerModel } from '@prelabel/worker-ner/ner-model';
@@ -52,7 +53,7 @@ function pdfPipeline(
   config: ServiceConfig,
   log: Logger,
   labelStudio: LabelStudioClient,
-  run: { dataAccess: DataAccess; pool: ExtractionPool } | undefined,
+  run: { dataAccess: DataAccess; pool: ExtractionPool; checkpoints: Checkpoints } | undefined,
 ): Pipeline {
   const notHere = () => Promise.reject(new Error('the gateway does not run pipelines'));
   return createPdfPipeline({
@@ -70,6 +71,7 @@ function pdfPipeline(
       },
     },
     pageImages: pageImageStore(config, labelStudio, run?.dataAccess),
+    checkpoints: run?.checkpoints ?? { get: notHere, set: notHere, clear: notHere },
     limits: { maxBytes: config.pdf.maxBytes, maxPages: config.pdf.maxPages, pageTimeoutMs: config.pdf.pageTimeoutMs },
   }) as Pipeline;
 }
@@ -78,7 +80,7 @@ export async function loadPipelines(
   config: ServiceConfig,
   log: Logger,
   labelStudio: LabelStudioClient,
-  mode: { runNer: boolean; runPdf: boolean },
+  mode: { runNer: boolean; runPdf: boolean; checkpoints?: Checkpoints },
 ): Promise<LoadedPipelines> {
   const pipelines = new Map<string, Pipeline>([[patternsPipeline.name, patternsPipeline as Pipeline]]);
   const dir = config.ner.modelDir ?? DEFAULT_NER_MODEL_DIR;
@@ -109,9 +111,11 @@ export async function loadPipelines(
       log.warn({ dir, reason: (error as Error).message }, 'the ner pipeline is unavailable');
     }
   }
-  let pdf: { dataAccess: DataAccess; pool: ExtractionPool } | undefined;
+  let pdf: { dataAccess: DataAccess; pool: ExtractionPool; checkpoints: Checkpoints } | undefined;
   if (mode.runPdf) {
+    if (mode.checkpoints === undefined) throw new Error('running the pdf pipeline needs its Redis checkpoints');
     pdf = {
+      checkpoints: mode.checkpoints,
       dataAccess: createDataAccess({
         config,
         labelStudio: { baseUrl: labelStudio.baseUrl, authorization: (call) => labelStudio.authorization(call) },

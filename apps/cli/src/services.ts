@@ -21,6 +21,7 @@ import {
   writebackQueue,
 } from '@prelabel/shared/queues/queues';
 import { createRunStore, type RunRecord } from '@prelabel/shared/runs/run-store';
+import { createCheckpoints } from '@prelabel/shared/runtime/checkpoints';
 import { predictChunk } from '@prelabel/shared/runtime/predict-chunk';
 import type { Shutdown } from '@prelabel/shared/runtime/shutdown';
 import { startWorker } from '@prelabel/shared/runtime/worker';
@@ -148,6 +149,7 @@ export async function runWorkers(
   const loaded = await loadPipelines(config, log, core.labelStudio, {
     runNer: queueNames.includes('ner'),
     runPdf: queueNames.includes('pdf'),
+    checkpoints: createCheckpoints(core.redis, config.redis.prefix),
   });
   const pipelines = loaded.pipelines;
   const base = {

@@ -11,8 +11,9 @@
  *   (not a PDF, damaged, wrong password, over a limit) → a per-task error naming the reason;
  * - a passing failure (LS or the file host down, a timeout, 429) → the chunk throws and is retried;
  * - `layout` renders the pages {@link PAGE_IMAGE_BATCH} at a time, stores each batch
- *   (page-images.ts) and, once all are stored, writes their URLs into the task's data through
- *   `PATCH /api/tasks/{id}/` before its regions are returned; `text` writes the
+ *   (page-images.ts), checkpointed so a retry resumes after the last stored batch, and, once all
+ *   are stored, writes their URLs into the task's data through `PATCH /api/tasks/{id}/` before
+ *   its regions are returned; `text` writes the
  *   extracted text into `textField` and returns an empty result (the prediction records that the
  *   task was processed; an NER run labels the text). A task whose data already holds the same
  *   rendering, or the same text, is not written again.
@@ -32,6 +33,7 @@ import {
   type PrepareContext,
   type PreparedPipeline,
 } from '@prelabel/shared/pipelines/pipeline';
+import type { Checkpoints } from '@prelabel/shared/runtime/checkpoints';
 import { classifyFailure } from '@prelabel/shared/runtime/failures';
 import { z } from 'zod';
 import { type ExtractedDocument, type ExtractOptions, PdfExtractionError } from './extract/document.ts';
@@ -82,6 +84,11 @@ export interface PdfPipelineDeps {
   };
   /** Where layout page images go; without one the layout template is refused. */
   pageImages: PageImageStore | undefined;
+  /**
+   * Stored batches of a task's page images, so a retried task resumes rendering and storing after
+   * the last batch stored (a failed PATCH or a later batch's LS hiccup does not re-upload them).
+   */
+  checkpoints: Checkpoints;
   limits: Pick<ExtractOptions, 'maxBytes' | 'maxPages' | 'pageTimeoutMs'>;
 }
 
@@ -95,6 +102,24 @@ function renderingDigest(bytes: Uint8Array, scale: number): string {
 }
 
 const isPermanent = (error: unknown) => classifyFailure(error).kind === 'permanent';
+
+/** A stored batch of page images as a checkpoint holds it: their URLs and bitmap sizes, in page order. */
+const StoredBatch = z.object({
+  urls: z.array(z.string()),
+  sizes: z.array(z.object({ width: z.number().int().positive(), height: z.number().int().positive() })),
+});
+type StoredBatch = z.infer<typeof StoredBatch>;
+
+/** The checkpoint's batch when it is one of `pageCount` pages; anything else is ignored. */
+function readStoredBatch(raw: string | undefined, pageCount: number): StoredBatch | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const batch = StoredBatch.parse(JSON.parse(raw));
+    return batch.urls.length === pageCount && batch.sizes.length === pageCount ? batch : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const pdfFailure = (task: PipelineTask, error: PdfExtractionError): PipelineOutcome => ({
   task: task.id,
@@ -187,6 +212,8 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
           // Same bytes, same scale: the stored pages have the size this rendering would have.
           sizes = document.pages.map((page) => renderedSize(page.width, page.height, options.pageImageScale));
         } else {
+          const store = deps.pageImages!;
+          const checkpoint = `pdf-pages:${project}:${task.id}:${rendering.digest}:${store.kind}`;
           const urls: string[] = [];
           sizes = [];
           for (let first = 0; first < document.pageCount; first += PAGE_IMAGE_BATCH) {
@@ -194,26 +221,34 @@ export function createPdfPipeline(deps: PdfPipelineDeps): PdfPipeline {
               { length: Math.min(PAGE_IMAGE_BATCH, document.pageCount - first) },
               (_, offset) => first + offset,
             );
-            let images: RenderedPage[];
-            try {
-              images = await deps.render(
-                rendering.bytes,
-                { ...deps.limits, password: rendering.password, scale: options.pageImageScale, pages },
-                signal,
-              );
-            } catch (error) {
-              if (error instanceof PdfExtractionError) return pdfFailure(task, error);
-              throw error;
+            let batch = readStoredBatch(await deps.checkpoints.get(checkpoint, `${first}`), pages.length);
+            if (batch === undefined) {
+              let images: RenderedPage[];
+              try {
+                images = await deps.render(
+                  rendering.bytes,
+                  { ...deps.limits, password: rendering.password, scale: options.pageImageScale, pages },
+                  signal,
+                );
+              } catch (error) {
+                if (error instanceof PdfExtractionError) return pdfFailure(task, error);
+                throw error;
+              }
+              batch = {
+                urls: await store.store({ project, task: task.id, digest: rendering.digest, pages: images }, signal),
+                sizes: images.map((image) => ({ width: image.width, height: image.height })),
+              };
+              await deps.checkpoints.set(checkpoint, `${first}`, JSON.stringify(batch));
             }
-            const stored = { project, task: task.id, digest: rendering.digest, pages: images };
-            urls.push(...(await deps.pageImages!.store(stored, signal)));
-            sizes.push(...images.map((image) => ({ width: image.width, height: image.height })));
+            urls.push(...batch.urls);
+            sizes.push(...batch.sizes);
           }
           await deps.tasks.updateData(
             task.id,
             { ...data, [layout.pagesField]: urls, [pagesDigestField(layout.pagesField)]: rendering.digest },
             signal,
           );
+          await deps.checkpoints.clear(checkpoint);
         }
         const { result } = layoutResult(document, layout, sizes, `${task.id}-`);
         return { task: task.id, result: result as LabelStudioRegion[], score: null };
