@@ -19,8 +19,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExtractOptions, PdfExtractionError } from '../../workers/pdf/src/extract/document.ts';
-import type { ExtractionResult } from '../../workers/pdf/src/extract/extract-document.ts';
+import {
+  type ExtractedDocument,
+  type ExtractOptions,
+  PdfExtractionError,
+} from '../../workers/pdf/src/extract/document.ts';
 import { createExtractionPool, type ExtractionPool } from '../../workers/pdf/src/extract/extraction-pool.ts';
 import {
   hasPdftotext,
@@ -54,7 +57,7 @@ function pdfFiles(folder: string): string[] {
   return files;
 }
 
-type Outcome = { file: string; result: ExtractionResult } | { file: string; code: string; message: string };
+type Outcome = { file: string; result: ExtractedDocument } | { file: string; code: string; message: string };
 
 describe.skipIf(!hasDatasets)('PDF corpus', () => {
   let pool: ExtractionPool;

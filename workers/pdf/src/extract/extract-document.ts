@@ -67,8 +67,6 @@ export interface ExtractContext {
   signal?: AbortSignal | undefined;
 }
 
-export type ExtractionResult = ExtractedDocument;
-
 /** What opening a PDF needs: its password and the limits checked before any page is read. */
 export type OpenOptions = Pick<ExtractOptions, 'password' | 'maxBytes' | 'maxPages' | 'pageTimeoutMs'>;
 
@@ -137,7 +135,7 @@ export async function extractDocument(
   bytes: Uint8Array,
   options: ExtractOptions,
   context: ExtractContext = {},
-): Promise<ExtractionResult> {
+): Promise<ExtractedDocument> {
   const started = performance.now();
   return withOpenDocument(bytes, options, context, async (document) => {
     const opened = performance.now();

@@ -22,9 +22,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { OcrDevice } from '../ocr/ocr-engine.ts';
-import { type ExtractOptions, PdfExtractionError } from './document.ts';
+import { type ExtractedDocument, type ExtractOptions, PdfExtractionError } from './document.ts';
 import { deserializePdfError } from './errors.ts';
-import type { ExtractionResult, PageImage } from './extract-document.ts';
+import type { PageImage } from './extract-document.ts';
 import type { FromWorker, RenderOptions, ToWorker, WorkerSetup } from './extraction-protocol.ts';
 
 export interface PoolLogger {
@@ -51,7 +51,7 @@ export interface ExtractionPoolOptions {
 export type { RenderOptions } from './extraction-protocol.ts';
 
 export interface ExtractionPool {
-  extract(bytes: Uint8Array, options: ExtractOptions, signal?: AbortSignal): Promise<ExtractionResult>;
+  extract(bytes: Uint8Array, options: ExtractOptions, signal?: AbortSignal): Promise<ExtractedDocument>;
   /** PNGs of the pages `options.pages` (0-based, within the document), in that order. */
   render(bytes: Uint8Array, options: RenderOptions, signal?: AbortSignal): Promise<PageImage[]>;
   close(): Promise<void>;
@@ -68,14 +68,14 @@ interface Call {
   bytes: Uint8Array;
   request: Request;
   signal: AbortSignal | undefined;
-  resolve(result: ExtractionResult | PageImage[]): void;
+  resolve(result: ExtractedDocument | PageImage[]): void;
   reject(error: unknown): void;
   onAbort: () => void;
   /** What the thread is doing, for the timeout message. */
   stage: string;
 }
 
-type Outcome = { result: ExtractionResult | PageImage[] } | { error: unknown };
+type Outcome = { result: ExtractedDocument | PageImage[] } | { error: unknown };
 
 interface Slot {
   worker: Worker;
@@ -264,7 +264,7 @@ export function createExtractionPool(options: ExtractionPoolOptions): Extraction
 
   return {
     extract: (bytes, options, signal) =>
-      submit(bytes, { type: 'extract', options }, signal) as Promise<ExtractionResult>,
+      submit(bytes, { type: 'extract', options }, signal) as Promise<ExtractedDocument>,
     render: (bytes, options, signal) => submit(bytes, { type: 'render', options }, signal) as Promise<PageImage[]>,
     async close() {
       if (closed) return;

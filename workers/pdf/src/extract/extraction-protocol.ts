@@ -4,9 +4,9 @@
  * page PNGs are transferred.
  */
 import type { OcrDevice } from '../ocr/ocr-engine.ts';
-import type { ExtractOptions } from './document.ts';
+import type { ExtractedDocument, ExtractOptions } from './document.ts';
 import type { SerializedPdfError } from './errors.ts';
-import type { ExtractionProgress, ExtractionResult, OpenOptions, PageImage } from './extract-document.ts';
+import type { ExtractionProgress, OpenOptions, PageImage } from './extract-document.ts';
 
 export interface WorkerSetup {
   /** onnxruntime threads per OCR operator in this thread. */
@@ -25,7 +25,7 @@ export type RenderOptions = OpenOptions & { scale: number; pages: readonly numbe
 export type FromWorker =
   | { type: 'progress'; id: number; event: ExtractionProgress }
   | { type: 'warning'; id: number; pageIndex: number; message: string }
-  | { type: 'result'; id: number; document: ExtractionResult }
+  | { type: 'result'; id: number; document: ExtractedDocument }
   | { type: 'rendered'; id: number; images: PageImage[] }
   | { type: 'error'; id: number; error: SerializedPdfError }
   /** The thread's OCR was asked to run on CUDA, which could not load: it runs on CPU. */
